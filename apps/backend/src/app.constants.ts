@@ -1,0 +1,3 @@
+/** DI tokens for values that are not classes (STYLE.md habit 2). */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export const REDIS = Symbol('REDIS');

@@ -1,0 +1,26 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { ErrorCode } from '@taskdash/contract';
+import type { Request } from 'express';
+import { AuthException } from './auth.exception';
+import { JwtVerifierService } from './jwt-verifier.service';
+import type { Principal } from './principal.types';
+
+export type AuthenticatedRequest = Request & { principal: Principal };
+
+/** HTTP counterpart of the socket middleware: `Authorization: Bearer <jwt>`, same checks. */
+@Injectable()
+export class HttpAuthGuard implements CanActivate {
+  constructor(private readonly verifier: JwtVerifierService) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const header = request.headers.authorization;
+    if (!header) throw new AuthException(ErrorCode.TokenMissing, 'missing Authorization: Bearer header');
+    const [scheme, token] = header.split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) {
+      throw new AuthException(ErrorCode.TokenInvalid, 'Authorization header must be "Bearer <token>"');
+    }
+    request.principal = this.verifier.verify(token);
+    return true;
+  }
+}

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
+
+const csv = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+
+const url = (protocols: string[], name: string) =>
+  z
+    .string()
+    .trim()
+    .refine((value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, `must be a ${name} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)`);
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every environment variable the backend reads, with its default. Parsed once at start-up
+ * by `loadConfig`; nothing else reads `process.env`.
+ */
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    /** HTTP and Socket.IO port. @default 3000 */
+    PORT: int(0, 65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    /** PostgreSQL URL; without it the backend runs on an embedded PGlite database. */
+    DATABASE_URL: url(['postgres:', 'postgresql:'], 'PostgreSQL').optional(),
+    /** Directory of the embedded database. @default .data/pglite */
+    EMBEDDED_DATA_DIR: z.string().default('.data/pglite'),
+    /** Redis URL; without it the backend runs as a single node. */
+    REDIS_URL: url(['redis:', 'rediss:'], 'Redis').optional(),
+    /** Shared secret for HS* tokens. At least 32 characters. */
+    JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** PEM public key for RS*/ES* tokens (literal newlines or \n escapes). */
+    JWT_PUBLIC_KEY: z.string().optional(),
+    /** PEM private key, only for `pnpm token` with RS*/ES* keys. */
+    JWT_PRIVATE_KEY: z.string().optional(),
+    /** Comma-separated allow-list of algorithms. @default HS256 */
+    JWT_ALGORITHMS: z
+      .string()
+      .default('HS256')
+      .transform(csv)
+      .pipe(z.array(z.enum(JWT_ALGORITHMS)).min(1, 'must name at least one algorithm')),
+    JWT_ISSUER: z.string().min(1).optional(),
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    /** Accepted clock skew in seconds. @default 5 */
+    JWT_CLOCK_TOLERANCE_SEC: int(0, 300).default(5),
+    /** Comma-separated allowed browser origins; `*` allows any (development only). */
+    ALLOWED_ORIGINS: z.string().default('http://localhost:3000,http://localhost:5173').transform(csv),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** `json` (one line per entry) or `pretty` (readable). @default json in production */
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    /** Seconds a SIGTERM waits for in-flight work before exiting. @default 30 */
+    SHUTDOWN_TIMEOUT_SEC: int(1, 600).default(30),
+  })
+  .superRefine((env, ctx) => {
+    const hs = env.JWT_ALGORITHMS.some((alg) => alg.startsWith('HS'));
+    const asym = env.JWT_ALGORITHMS.some((alg) => !alg.startsWith('HS'));
+    if (hs && asym) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_ALGORITHMS'], message: 'must not mix HS* with RS*/ES* algorithms' });
+    }
+    if (asym && !env.JWT_PUBLIC_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'is required for RS*/ES* algorithms' });
+    }
+    if (hs && !env.JWT_SECRET && env.NODE_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+    }
+    if (env.NODE_ENV === 'production' && env.ALLOWED_ORIGINS.includes('*')) {
+      ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: 'must not be * in production' });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];

@@ -1,0 +1,69 @@
+import { EnvSchema, type Env, type JwtAlgorithm } from './app-config.schema';
+
+/** Development secret used only when no JWT_SECRET is set outside production. */
+export const DEV_JWT_SECRET = 'taskdash-development-secret-do-not-use-in-production';
+
+export interface AppConfig {
+  env: Env['NODE_ENV'];
+  port: number;
+  host: string;
+  database: { url: string } | { embeddedDir: string };
+  redisUrl: string | undefined;
+  jwt: {
+    algorithms: JwtAlgorithm[];
+    /** Secret (HS*) or PEM public key (RS*/ES*). */
+    verifyKey: string;
+    signKey: string | undefined;
+    issuer: string | undefined;
+    audience: string | undefined;
+    clockToleranceSec: number;
+    usingDevSecret: boolean;
+  };
+  allowedOrigins: string[];
+  log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
+  shutdownTimeoutMs: number;
+}
+
+/** Thrown with one line per invalid variable, each naming it. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const pem = (value: string | undefined): string | undefined => value?.replace(/\\n/g, '\n');
+
+/** Validates the environment once; throws `ConfigError` naming each bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Empty strings count as unset, as in most .env tooling.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`),
+    );
+  }
+  const env = parsed.data;
+  const hs = env.JWT_ALGORITHMS.some((alg) => alg.startsWith('HS'));
+  const secret = env.JWT_SECRET ?? DEV_JWT_SECRET;
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    database: env.DATABASE_URL ? { url: env.DATABASE_URL } : { embeddedDir: env.EMBEDDED_DATA_DIR },
+    redisUrl: env.REDIS_URL,
+    jwt: {
+      algorithms: env.JWT_ALGORITHMS,
+      verifyKey: hs ? secret : (pem(env.JWT_PUBLIC_KEY) ?? ''),
+      signKey: hs ? secret : pem(env.JWT_PRIVATE_KEY),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      clockToleranceSec: env.JWT_CLOCK_TOLERANCE_SEC,
+      usingDevSecret: hs && !env.JWT_SECRET,
+    },
+    allowedOrigins: env.ALLOWED_ORIGINS,
+    log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SEC * 1000,
+  };
+}

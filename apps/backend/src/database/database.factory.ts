@@ -1,0 +1,78 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { Client, Pool } from 'pg';
+import { PrismaClient } from '../generated/prisma/client';
+import type { DatabaseHandle, SqlSession } from './database.types';
+
+/** Password-free form of a PostgreSQL URL, for logs. */
+export function describeUrl(url: string): string {
+  const parsed = new URL(url);
+  return `postgresql://${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
+}
+
+export interface PostgresOptions {
+  url: string;
+  /** Pool size. @default 10 */
+  poolSize?: number;
+}
+
+/** Connects to a PostgreSQL server through a `pg` pool that the Prisma adapter uses. */
+export function openPostgres(options: PostgresOptions): DatabaseHandle {
+  const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  // A dropped idle connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    mode: 'postgres',
+    prisma,
+    description: describeUrl(options.url),
+    async openSession(): Promise<SqlSession> {
+      const client = new Client({ connectionString: options.url });
+      client.on('error', () => undefined);
+      await client.connect();
+      return {
+        query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[],
+        exec: async (sql: string) => {
+          await client.query(sql);
+        },
+        release: () => client.end(),
+      };
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+/**
+ * PostgreSQL compiled to WASM, in this process, persisted under `dataDir`: lets the backend
+ * run with no database server. One connection only, which PGlite serialises for us.
+ */
+export async function openEmbedded(dataDir: string): Promise<DatabaseHandle> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PrismaPGlite } = await import('pglite-prisma-adapter');
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const db = await PGlite.create(dir);
+  const prisma = new PrismaClient({ adapter: new PrismaPGlite(db) });
+  return {
+    mode: 'embedded',
+    prisma,
+    description: `embedded PGlite at ${dir}`,
+    async openSession(): Promise<SqlSession> {
+      return {
+        query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+        exec: async (sql: string) => {
+          await db.exec(sql);
+        },
+        release: async () => undefined,
+      };
+    },
+    async close() {
+      await prisma.$disconnect();
+      await db.close();
+    },
+  };
+}

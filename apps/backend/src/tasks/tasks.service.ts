@@ -1,0 +1,117 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ErrorCode, type TaskSnapshot, type TaskStatus } from '@taskdash/contract';
+import { isAdmin, type Principal } from '../auth/principal.types';
+import { ApiException } from '../common/api.exception';
+import { PRISMA } from '../database/database.types';
+import type { PrismaClient } from '../generated/prisma/client';
+import { TaskEventsService } from '../websocket/events/task-events.service';
+import { TASK_WITH_MEMBERS, toTaskSnapshot, type TaskWithMembers } from './task-snapshot.util';
+import type { CreateTaskBody, UpdateTaskBody } from './tasks.schemas';
+
+const notFound = () => new ApiException(ErrorCode.NotFound, 'no such task', 404);
+
+/**
+ * The task API's rules. Every change is written to the database first and then published
+ * through `TaskEventsService`; the HTTP answer is sent only once the event is stored, so a
+ * client that saw the answer can always find the event in the stream.
+ */
+@Injectable()
+export class TasksService {
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly events: TaskEventsService,
+  ) {}
+
+  async create(principal: Principal, body: CreateTaskBody): Promise<TaskSnapshot> {
+    const members = [...new Set(body.members)].filter((id) => id !== principal.userId);
+    const task = await this.prisma.task.create({
+      data: {
+        title: body.title,
+        description: body.description,
+        ownerId: principal.userId,
+        members: { create: members.map((userId) => ({ userId })) },
+      },
+      include: TASK_WITH_MEMBERS,
+    });
+    const snapshot = toTaskSnapshot(task);
+    await this.events.created({ task: snapshot });
+    return snapshot;
+  }
+
+  async list(principal: Principal, limit: number): Promise<TaskSnapshot[]> {
+    const where = isAdmin(principal)
+      ? {}
+      : { OR: [{ ownerId: principal.userId }, { members: { some: { userId: principal.userId } } }] };
+    const tasks = await this.prisma.task.findMany({
+      where,
+      include: TASK_WITH_MEMBERS,
+      orderBy: { createdAt: 'desc' },
+      take: limit,
+    });
+    return tasks.map(toTaskSnapshot);
+  }
+
+  async get(principal: Principal, taskId: string): Promise<TaskSnapshot> {
+    return toTaskSnapshot(await this.findVisible(principal, taskId));
+  }
+
+  async update(principal: Principal, taskId: string, body: UpdateTaskBody): Promise<TaskSnapshot> {
+    await this.findVisible(principal, taskId);
+    const task = await this.prisma.task.update({ where: { id: taskId }, data: body, include: TASK_WITH_MEMBERS });
+    await this.events.updated({ taskId, changes: body });
+    return toTaskSnapshot(task);
+  }
+
+  async changeStatus(principal: Principal, taskId: string, status: TaskStatus): Promise<TaskSnapshot> {
+    await this.findVisible(principal, taskId);
+    // Read the old status and write the new one in one statement, so `from` is exact.
+    const rows = await this.prisma.$queryRaw<{ old: TaskStatus }[]>`
+      UPDATE tasks t SET status = ${status}::"TaskStatus", updated_at = now()
+      FROM (SELECT id, status AS old FROM tasks WHERE id = ${taskId}::uuid FOR UPDATE) o
+      WHERE t.id = o.id RETURNING o.old`;
+    const from = rows[0]?.old;
+    if (from === undefined) throw notFound();
+    if (from !== status) await this.events.statusChanged({ taskId, from, to: status });
+    return this.get(principal, taskId);
+  }
+
+  async addMember(principal: Principal, taskId: string, userId: string): Promise<TaskSnapshot> {
+    const task = await this.findManageable(principal, taskId);
+    const inserted = await this.prisma.taskMember.createMany({ data: [{ taskId, userId }], skipDuplicates: true });
+    if (inserted.count > 0 && userId !== task.ownerId) {
+      await this.events.memberAdded({ taskId, userId, title: task.title });
+    }
+    return this.get(principal, taskId);
+  }
+
+  async removeMember(principal: Principal, taskId: string, userId: string): Promise<TaskSnapshot> {
+    await this.findManageable(principal, taskId);
+    const removed = await this.prisma.taskMember.deleteMany({ where: { taskId, userId } });
+    if (removed.count > 0) await this.events.memberRemoved({ taskId, userId });
+    return this.get(principal, taskId);
+  }
+
+  async delete(principal: Principal, taskId: string): Promise<void> {
+    const task = await this.findManageable(principal, taskId);
+    await this.prisma.task.delete({ where: { id: taskId } });
+    await this.events.deleted({ taskId, members: task.members.map((m) => m.userId), ownerId: task.ownerId });
+  }
+
+  private async findVisible(principal: Principal, taskId: string): Promise<TaskWithMembers> {
+    const task = await this.prisma.task.findUnique({ where: { id: taskId }, include: TASK_WITH_MEMBERS });
+    if (!task) throw notFound();
+    const visible =
+      isAdmin(principal) || task.ownerId === principal.userId || task.members.some((m) => m.userId === principal.userId);
+    if (!visible) throw notFound();
+    return task;
+  }
+
+  /** Membership and deletion are for the owner and admins; members may only see and edit. */
+  private async findManageable(principal: Principal, taskId: string): Promise<TaskWithMembers> {
+    const task = await this.findVisible(principal, taskId);
+    if (!isAdmin(principal) && task.ownerId !== principal.userId) {
+      throw new ApiException(ErrorCode.Forbidden, 'only the owner or an admin may do this', 403);
+    }
+    return task;
+  }
+}

@@ -1,0 +1,37 @@
+export { ErrorCode, ERROR_CODES, RECOVERY_FAILURES } from './errors';
+export type { ErrorCodeInfo, ErrorPayload, RecoveryFailure } from './errors';
+export {
+  parseStream,
+  isUserId,
+  taskStream,
+  userStream,
+  executionStream,
+  queueStream,
+  SYSTEM_STREAM,
+  MAX_STREAM_NAME_LENGTH,
+} from './streams';
+export type { StreamKind, ParsedStream } from './streams';
+export { TASK_STATUSES, TaskStatusSchema, TaskSnapshotSchema } from './task.types';
+export type { TaskStatus, TaskSnapshot } from './task.types';
+export { EVENT_PAYLOAD_SCHEMAS, EVENT_TYPES, isEventType } from './events';
+export type { EventType, EventPayloads } from './events';
+export { isEvent } from './envelope';
+export type { EventEnvelope, StreamPosition } from './envelope';
+export {
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  StreamPositionSchema,
+  MAX_STREAMS_PER_REQUEST,
+  EVENTS_NAMESPACE,
+} from './messages';
+export type {
+  SubscribeRequest,
+  UnsubscribeRequest,
+  SubscribeResult,
+  SubscribeAck,
+  UnsubscribeAck,
+  Ack,
+  DisconnectNotice,
+  ClientToServerEvents,
+  ServerToClientEvents,
+} from './messages';

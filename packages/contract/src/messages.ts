@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { EventEnvelope, StreamPosition } from './envelope';
+import type { ErrorCode, ErrorPayload, RecoveryFailure } from './errors';
+import { MAX_STREAM_NAME_LENGTH } from './streams';
+
+/** Most streams one `subscribe` message may name. */
+export const MAX_STREAMS_PER_REQUEST = 100;
+
+export const StreamPositionSchema = z.strictObject({
+  seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  epoch: z.string().uuid(),
+});
+
+export const SubscribeRequestSchema = z.strictObject({
+  streams: z
+    .array(
+      z.strictObject({
+        stream: z.string().min(1).max(MAX_STREAM_NAME_LENGTH),
+        /** The last position the client saw; omit to start live from now. */
+        position: StreamPositionSchema.optional(),
+      }),
+    )
+    .min(1)
+    .max(MAX_STREAMS_PER_REQUEST),
+});
+export type SubscribeRequest = z.infer<typeof SubscribeRequestSchema>;
+
+export const UnsubscribeRequestSchema = z.strictObject({
+  streams: z.array(z.string().min(1).max(MAX_STREAM_NAME_LENGTH)).min(1).max(MAX_STREAMS_PER_REQUEST),
+});
+export type UnsubscribeRequest = z.infer<typeof UnsubscribeRequestSchema>;
+
+/**
+ * The answer for one stream of a `subscribe`. On success the socket is subscribed and
+ * `position` is where live delivery starts from.
+ * - `recovered: true`: exactly `replayed` missed events follow (in `events` messages) before
+ *   live ones; nothing is missing, nothing is repeated.
+ * - `recovered: false` with `reason`: none of the missed events are sent; reload the
+ *   stream's state over HTTP. Without a requested position, `recovered` is false and
+ *   `reason` absent: the subscription simply starts live.
+ */
+export type SubscribeResult =
+  | {
+      stream: string;
+      ok: true;
+      position: StreamPosition;
+      recovered: boolean;
+      replayed: number;
+      reason?: RecoveryFailure;
+    }
+  | { stream: string; ok: false; error: ErrorPayload };
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: ErrorPayload };
+export type SubscribeAck = Ack<{ results: SubscribeResult[] }>;
+export type UnsubscribeAck = Ack<{ streams: string[] }>;
+
+/** Sent just before the server closes a socket, so the client knows why and what to do. */
+export interface DisconnectNotice {
+  code: ErrorCode;
+  message: string;
+  reconnect: boolean;
+  /** Suggested wait before reconnecting, in milliseconds. */
+  retryAfterMs?: number;
+}
+
+/** Client-to-server messages (the Socket.IO `ClientToServerEvents` generic). */
+export interface ClientToServerEvents {
+  subscribe: (request: SubscribeRequest, ack: (answer: SubscribeAck) => void) => void;
+  unsubscribe: (request: UnsubscribeRequest, ack: (answer: UnsubscribeAck) => void) => void;
+}
+
+/** Server-to-client messages (the Socket.IO `ServerToClientEvents` generic). */
+export interface ServerToClientEvents {
+  /** One or more events of one stream, ascending `seq`, replayed or live. */
+  events: (events: EventEnvelope[]) => void;
+  /** A request without an acknowledgement callback failed. */
+  error: (error: ErrorPayload & { event?: string }) => void;
+  /** The socket was removed from a stream (permission change). */
+  access_revoked: (notice: { stream: string; code: ErrorCode; message: string }) => void;
+  /** The server is about to close the socket for this reason. */
+  disconnect_reason: (notice: DisconnectNotice) => void;
+}
+
+/** The name of the Socket.IO namespace the gateway listens on. */
+export const EVENTS_NAMESPACE = '/events';
