@@ -23,6 +23,8 @@ export {
   StreamPositionSchema,
   MAX_STREAMS_PER_REQUEST,
   EVENTS_NAMESPACE,
+  CLIENT_MESSAGES,
+  SERVER_MESSAGES,
 } from './messages';
 export type {
   SubscribeRequest,

@@ -81,5 +81,23 @@ export interface ServerToClientEvents {
   disconnect_reason: (notice: DisconnectNotice) => void;
 }
 
+/** Lists every key of an event map; the compiler rejects a missing or an extra name. */
+const namesOf = <T>(names: { [K in keyof T]-?: true }): readonly (keyof T & string)[] =>
+  Object.keys(names) as (keyof T & string)[];
+
+/**
+ * The names of the client-to-server messages, for code that needs them at run time (the
+ * AsyncAPI drift test, a gateway rejecting unknown names).
+ */
+export const CLIENT_MESSAGES = namesOf<ClientToServerEvents>({ subscribe: true, unsubscribe: true });
+
+/** The names of the server-to-client messages (see `CLIENT_MESSAGES`). */
+export const SERVER_MESSAGES = namesOf<ServerToClientEvents>({
+  events: true,
+  error: true,
+  access_revoked: true,
+  disconnect_reason: true,
+});
+
 /** The name of the Socket.IO namespace the gateway listens on. */
 export const EVENTS_NAMESPACE = '/events';
