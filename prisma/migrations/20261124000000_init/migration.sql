@@ -78,6 +78,9 @@ CREATE INDEX "task_members_user_id_idx" ON "task_members"("user_id");
 CREATE INDEX "executions_task_id_idx" ON "executions"("task_id");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "events_id_key" ON "events"("id");
+
+-- CreateIndex
 CREATE INDEX "events_stored_at_idx" ON "events"("stored_at");
 
 -- AddForeignKey

@@ -12,7 +12,7 @@ export interface SignTokenOptions {
 
 /** Signs a token with the configured key: for `pnpm token`, the demo and tests. */
 export function signToken(config: AppConfig['jwt'], options: SignTokenOptions): string {
-  if (!config.signKey) throw new Error('no signing key: set JWT_SECRET, or JWT_PRIVATE_KEY for RS*/ES*');
+  if (!config.signKey) throw new Error('no signing key: set JWT_SECRET, or JWT_PRIVATE_KEY for RS*, ES*');
   const algorithm = config.algorithms[0];
   return jwt.sign({ role: options.role ?? 'user' }, config.signKey, {
     algorithm,

@@ -40,9 +40,9 @@ export const EnvSchema = z
     REDIS_URL: url(['redis:', 'rediss:'], 'Redis').optional(),
     /** Shared secret for HS* tokens. At least 32 characters. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    /** PEM public key for RS*/ES* tokens (literal newlines or \n escapes). */
+    /** PEM public key for RS*, ES* tokens (literal newlines or \n escapes). */
     JWT_PUBLIC_KEY: z.string().optional(),
-    /** PEM private key, only for `pnpm token` with RS*/ES* keys. */
+    /** PEM private key, only for `pnpm token` with RS*, ES* keys. */
     JWT_PRIVATE_KEY: z.string().optional(),
     /** Comma-separated allow-list of algorithms. @default HS256 */
     JWT_ALGORITHMS: z
@@ -59,6 +59,16 @@ export const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** `json` (one line per entry) or `pretty` (readable). @default json in production */
     LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    /** Prefix of every Redis key and channel this app uses. @default taskdash */
+    REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 : _ -').default('taskdash'),
+    /** Most missed events replayed on resubscribe; beyond it: too_many_missed. @default 10000 */
+    REPLAY_MAX_EVENTS: int(1, 1_000_000).default(10_000),
+    /** Events kept per stream. @default 10000 */
+    RETENTION_MAX_PER_STREAM: int(1, 100_000_000).default(10_000),
+    /** Hours events are kept. @default 168 (7 days) */
+    RETENTION_MAX_AGE_HOURS: int(1, 100_000).default(168),
+    /** Most streams one socket may subscribe to. @default 200 */
+    MAX_SUBSCRIPTIONS_PER_SOCKET: int(1, 100_000).default(200),
     /** Seconds a SIGTERM waits for in-flight work before exiting. @default 30 */
     SHUTDOWN_TIMEOUT_SEC: int(1, 600).default(30),
   })
@@ -66,10 +76,10 @@ export const EnvSchema = z
     const hs = env.JWT_ALGORITHMS.some((alg) => alg.startsWith('HS'));
     const asym = env.JWT_ALGORITHMS.some((alg) => !alg.startsWith('HS'));
     if (hs && asym) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_ALGORITHMS'], message: 'must not mix HS* with RS*/ES* algorithms' });
+      ctx.addIssue({ code: 'custom', path: ['JWT_ALGORITHMS'], message: 'must not mix HS* with RS*, ES* algorithms' });
     }
     if (asym && !env.JWT_PUBLIC_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'is required for RS*/ES* algorithms' });
+      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'is required for RS*, ES* algorithms' });
     }
     if (hs && !env.JWT_SECRET && env.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });

@@ -11,7 +11,7 @@ export interface AppConfig {
   redisUrl: string | undefined;
   jwt: {
     algorithms: JwtAlgorithm[];
-    /** Secret (HS*) or PEM public key (RS*/ES*). */
+    /** Secret (HS*) or PEM public key (RS*, ES*). */
     verifyKey: string;
     signKey: string | undefined;
     issuer: string | undefined;
@@ -20,6 +20,8 @@ export interface AppConfig {
     usingDevSecret: boolean;
   };
   allowedOrigins: string[];
+  redisKeyPrefix: string;
+  events: { replayMaxEvents: number; retentionMaxPerStream: number; retentionMaxAgeMs: number; maxSubscriptionsPerSocket: number };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
   shutdownTimeoutMs: number;
 }
@@ -63,6 +65,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       usingDevSecret: hs && !env.JWT_SECRET,
     },
     allowedOrigins: env.ALLOWED_ORIGINS,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    events: {
+      replayMaxEvents: env.REPLAY_MAX_EVENTS,
+      retentionMaxPerStream: env.RETENTION_MAX_PER_STREAM,
+      retentionMaxAgeMs: env.RETENTION_MAX_AGE_HOURS * 3600_000,
+      maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,
+    },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SEC * 1000,
   };

@@ -1,0 +1,28 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import type { AppRuntime } from './app.runtime';
+import { ApiExceptionFilter } from './common/api-exception.filter';
+import { AppIoAdapter } from './websocket/socket-io.adapter';
+
+/** Builds the Nest application on an opened runtime; used by `main.ts`, tests and benchmarks. */
+export async function createApp(runtime: AppRuntime): Promise<INestApplication> {
+  const { config } = runtime;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime), {
+    logger: runtime.logger,
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: '256kb' });
+  app.enableCors({ origin: config.allowedOrigins.includes('*') ? true : config.allowedOrigins, credentials: true });
+  app.useGlobalFilters(new ApiExceptionFilter());
+  app.useWebSocketAdapter(
+    new AppIoAdapter(app, {
+      allowedOrigins: config.allowedOrigins,
+      transports: ['websocket'],
+      maxHttpBufferSize: 64 * 1024,
+      ...(runtime.redis ? { redis: { pub: runtime.redis.pub, sub: runtime.redis.sub, key: config.redisKeyPrefix } } : {}),
+    }),
+  );
+  return app;
+}

@@ -1,0 +1,47 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_CONFIG, REDIS } from './app.constants';
+import { AuthModule } from './auth/auth.module';
+import type { AppRuntime } from './app.runtime';
+import { DatabaseModule } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { ReadinessService } from './health/readiness.service';
+import { TasksModule } from './tasks/tasks.module';
+import { WebsocketModule } from './websocket/websocket.module';
+import { DEFAULT_WEBSOCKET_OPTIONS } from './websocket/websocket-options.types';
+
+@Module({})
+export class AppModule {
+  /** The whole backend, wired to connections the caller opened (and will close). */
+  static register(runtime: AppRuntime): DynamicModule {
+    const { config } = runtime;
+    return {
+      module: AppModule,
+      global: true,
+      imports: [
+        DatabaseModule.forRoot(runtime.database),
+        AuthModule,
+        WebsocketModule.forRoot({
+          ...DEFAULT_WEBSOCKET_OPTIONS,
+          allowedOrigins: config.allowedOrigins,
+          multiNode: runtime.redis !== undefined,
+          maxSubscriptionsPerSocket: config.events.maxSubscriptionsPerSocket,
+          replay: { ...DEFAULT_WEBSOCKET_OPTIONS.replay, maxEvents: config.events.replayMaxEvents },
+          retention: {
+            ...DEFAULT_WEBSOCKET_OPTIONS.retention,
+            maxAgeMs: config.events.retentionMaxAgeMs,
+            maxPerStream: config.events.retentionMaxPerStream,
+          },
+          ...runtime.websocketOverrides,
+        }),
+        TasksModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: REDIS, useValue: runtime.redis?.client },
+        ReadinessService,
+      ],
+      exports: [APP_CONFIG, REDIS],
+    };
+  }
+}

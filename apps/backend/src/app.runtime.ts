@@ -1,0 +1,76 @@
+import { Redis } from 'ioredis';
+import type { AppConfig } from './config/app-config';
+import { openEmbedded, openPostgres } from './database/database.factory';
+import type { DatabaseHandle } from './database/database.types';
+import { migrate } from './database/migrator';
+import type { AppLogger } from './logging/app-logger';
+import type { WebsocketModuleOptions } from './websocket/websocket-options.types';
+
+export interface RedisConnections {
+  /** Commands (readiness, later: locks, revocations). */
+  client: Redis;
+  /** Socket.IO adapter publisher and subscriber. */
+  pub: Redis;
+  sub: Redis;
+}
+
+/** Everything the app owns and hands to Nest: opened before the app, closed after it. */
+export interface AppRuntime {
+  config: AppConfig;
+  logger: AppLogger;
+  database: DatabaseHandle;
+  redis: RedisConnections | undefined;
+  /** For tests and benchmarks: tune the event layer beyond what the environment offers. */
+  websocketOverrides?: Partial<WebsocketModuleOptions>;
+}
+
+function connectRedis(url: string, logger: AppLogger): RedisConnections {
+  const log = logger.child('Redis');
+  let lastError = 0;
+  const make = (role: string): Redis => {
+    // No request retries cap: commands queue while Redis is away and run when it is back.
+    const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+    redis.on('error', (error: Error) => {
+      // Reconnection errors repeat every few hundred ms while Redis is down; log at most every 5 s.
+      if (Date.now() - lastError > 5000) log.warn({ role, error: error.message }, 'redis connection error');
+      lastError = Date.now();
+    });
+    redis.on('ready', () => log.debug({ role }, 'redis ready'));
+    return redis;
+  };
+  return { client: make('client'), pub: make('pub'), sub: make('sub') };
+}
+
+/** Opens the database (migrating it) and Redis as configured, logging the mode once. */
+export async function openRuntime(config: AppConfig, logger: AppLogger): Promise<AppRuntime> {
+  const log = logger.child('Runtime');
+  const database = 'url' in config.database ? openPostgres({ url: config.database.url }) : await openEmbedded(config.database.embeddedDir);
+  const session = await database.openSession();
+  try {
+    const result = await migrate(session);
+    log.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, 'database migrated');
+  } finally {
+    await session.release();
+  }
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  log.info(
+    {
+      database: database.mode,
+      databaseAt: database.description,
+      redis: redis ? 'connected' : 'none',
+      mode: redis ? 'multi-node (Redis adapter)' : 'single node (in-memory adapter)',
+    },
+    `running with ${database.mode === 'embedded' ? 'an embedded PGlite database' : 'PostgreSQL'} and ${
+      redis ? 'Redis (multi-node)' : 'no Redis (single node; queues are off)'
+    }`,
+  );
+  if (config.jwt.usingDevSecret) log.warn('JWT_SECRET is not set: using the development secret (never in production)');
+  return { config, logger, database, redis };
+}
+
+export async function closeRuntime(runtime: AppRuntime): Promise<void> {
+  if (runtime.redis) {
+    await Promise.allSettled([runtime.redis.client.quit(), runtime.redis.pub.quit(), runtime.redis.sub.quit()]);
+  }
+  await runtime.database.close();
+}

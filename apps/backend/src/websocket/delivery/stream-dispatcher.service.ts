@@ -1,0 +1,205 @@
+import { Logger } from '@nestjs/common';
+import type { EventEnvelope } from '@taskdash/contract';
+import type { EventStore, StreamHead } from '../persistence/event-store';
+import { streamRoom } from './stream-room.util';
+
+/** Emits a contiguous run of one stream's events to every local socket in its room. */
+export type RoomEmitter = (room: string, events: EventEnvelope[]) => void;
+
+/** What this node knows of a stream that has local subscribers. */
+export interface StreamState {
+  readonly stream: string;
+  epoch: string;
+  /** Highest seq emitted to the room; every local subscriber has everything up to it. */
+  head: number;
+  /** Events that arrived ahead of `head + 1`, waiting for the gap to be filled. */
+  readonly buffer: Map<number, EventEnvelope>;
+  /** Highest seq known to exist in the database. */
+  known: number;
+  /** Subscriptions in progress plus one while the room has sockets. */
+  interest: number;
+  filling: Promise<void> | undefined;
+}
+
+const FILL_PAGE = 1000;
+
+/**
+ * Per-node ordering of delivery. Events reach a node from its own publisher and from other
+ * nodes (through the Socket.IO adapter), possibly out of order or not at all when Redis
+ * drops a message. For each stream with local subscribers this keeps the highest seq
+ * emitted (`head`) and emits strictly `head + 1, head + 2, ...`: duplicates are dropped,
+ * and a gap is filled from the database, which is complete because seq N+1 commits only
+ * after seq N (see EventStore). The room therefore always holds sockets that have exactly
+ * the events `<= head`, which is what lets a replay join it without a gap or a duplicate.
+ */
+export class StreamDispatcher {
+  private readonly logger = new Logger(StreamDispatcher.name);
+  private readonly states = new Map<string, StreamState>();
+  private readonly loading = new Map<string, Promise<StreamState>>();
+  private emitter: RoomEmitter | undefined;
+
+  constructor(private readonly store: EventStore) {}
+
+  setEmitter(emitter: RoomEmitter): void {
+    this.emitter = emitter;
+  }
+
+  /** Streams this node currently tracks. */
+  get trackedStreams(): string[] {
+    return [...this.states.keys()];
+  }
+
+  state(stream: string): StreamState | undefined {
+    return this.states.get(stream);
+  }
+
+  /** Accepts stored events (local or from another node). Untracked streams are ignored. */
+  deliver(events: readonly EventEnvelope[]): void {
+    for (const event of events) {
+      const state = this.states.get(event.stream);
+      if (!state) continue;
+      if (event.epoch !== state.epoch) this.reset(state, event.epoch);
+      if (event.seq > state.head) state.buffer.set(event.seq, event);
+      if (event.seq > state.known) state.known = event.seq;
+    }
+    const touched = new Set(events.map((e) => e.stream));
+    for (const stream of touched) {
+      const state = this.states.get(stream);
+      if (state) this.drain(state);
+    }
+  }
+
+  /**
+   * Starts tracking a stream (or takes one more interest in it) and returns its state.
+   * Pair with `release`.
+   */
+  async acquire(stream: string): Promise<StreamState> {
+    const existing = this.states.get(stream);
+    if (existing) {
+      existing.interest++;
+      return existing;
+    }
+    let loading = this.loading.get(stream);
+    if (!loading) {
+      loading = this.load(stream);
+      this.loading.set(stream, loading);
+      void loading.finally(() => this.loading.delete(stream)).catch(() => undefined);
+    }
+    const state = await loading;
+    state.interest++;
+    return state;
+  }
+
+  /** Drops one interest; the state goes when nothing local needs it any more. */
+  release(stream: string, roomIsEmpty: boolean): void {
+    const state = this.states.get(stream);
+    if (!state) return;
+    state.interest = Math.max(0, state.interest - 1);
+    if (state.interest === 0 && roomIsEmpty) this.states.delete(stream);
+  }
+
+  /** Forgets a stream whose room emptied, unless a subscription to it is in progress. */
+  dropIfIdle(stream: string): void {
+    if (this.states.get(stream)?.interest === 0) this.states.delete(stream);
+  }
+
+  /** Makes `head` reach what the database holds now; returns the database head. */
+  async sync(stream: string): Promise<StreamHead | undefined> {
+    const state = this.states.get(stream);
+    const [head] = await this.store.heads([stream]);
+    if (!state || !head) return head;
+    this.observeHead(state, head);
+    await this.fill(state);
+    return head;
+  }
+
+  /** Compares all tracked heads with the database and fills what a lost message left out. */
+  async checkHeads(): Promise<void> {
+    const streams = this.trackedStreams;
+    if (streams.length === 0) return;
+    const heads = await this.store.heads(streams);
+    await Promise.all(
+      heads.map(async (head) => {
+        const state = this.states.get(head.name);
+        if (!state) return;
+        this.observeHead(state, head);
+        if (state.known > state.head) await this.fill(state);
+      }),
+    );
+  }
+
+  private observeHead(state: StreamState, head: StreamHead): void {
+    if (head.epoch !== state.epoch) this.reset(state, head.epoch);
+    if (head.lastSeq > state.known) state.known = head.lastSeq;
+  }
+
+  private async load(stream: string): Promise<StreamState> {
+    const head = await this.store.ensureHead(stream);
+    const state: StreamState = {
+      stream,
+      epoch: head.epoch,
+      head: head.lastSeq,
+      known: head.lastSeq,
+      buffer: new Map(),
+      interest: 0,
+      filling: undefined,
+    };
+    this.states.set(stream, state);
+    return state;
+  }
+
+  /** The history was reset (new epoch): start numbering from scratch. */
+  private reset(state: StreamState, epoch: string): void {
+    this.logger.warn({ msg: 'stream epoch changed', stream: state.stream });
+    state.epoch = epoch;
+    state.head = 0;
+    state.known = 0;
+    state.buffer.clear();
+  }
+
+  /** Emits the contiguous run after `head`; starts a fill if something is missing. */
+  private drain(state: StreamState): void {
+    this.advance(state);
+    if (state.buffer.size > 0 || state.known > state.head) void this.fill(state);
+  }
+
+  /** Moves `head` over the buffered events that follow it and emits them as one message. */
+  private advance(state: StreamState): void {
+    const run: EventEnvelope[] = [];
+    for (let next = state.buffer.get(state.head + 1); next; next = state.buffer.get(state.head + 1)) {
+      state.buffer.delete(next.seq);
+      state.head = next.seq;
+      run.push(next);
+    }
+    if (run.length > 0) this.emitter?.(streamRoom(state.stream), run);
+  }
+
+  private fill(state: StreamState): Promise<void> {
+    state.filling ??= this.runFill(state).finally(() => {
+      state.filling = undefined;
+    });
+    return state.filling;
+  }
+
+  private async runFill(state: StreamState): Promise<void> {
+    try {
+      for (;;) {
+        const waiting = state.buffer.size > 0 ? Math.min(...state.buffer.keys()) - 1 : 0;
+        const target = Math.max(waiting, state.known);
+        if (target <= state.head) return;
+        const from = state.head;
+        const rows = await this.store.read(state.stream, from, Math.min(target, from + FILL_PAGE), FILL_PAGE);
+        if (state.head !== from) continue; // delivered meanwhile; recompute
+        if (rows.length === 0 || rows[0]?.seq !== from + 1) {
+          // Purged by retention: nothing can fill it. Skip ahead; clients see the gap and reload.
+          this.logger.warn({ msg: 'gap cannot be filled', stream: state.stream, from, target });
+          state.head = rows[0] ? rows[0].seq - 1 : target;
+        }
+        for (const row of rows) if (row.seq > state.head) state.buffer.set(row.seq, row);
+        this.advance(state);
+      }
+    } catch (error) {
+      this.logger.warn({ msg: 'gap fill failed; the next head check retries', stream: state.stream, error: (error as Error).message });
+    }
+  }
+}

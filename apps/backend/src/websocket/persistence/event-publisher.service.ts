@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@nestjs/common';
+import {
+  EVENT_PAYLOAD_SCHEMAS,
+  ErrorCode,
+  isEventType,
+  parseStream,
+  type EventEnvelope,
+  type EventPayloads,
+  type EventType,
+} from '@taskdash/contract';
+import type { PublisherOptions } from '../websocket-options.types';
+import type { EventStore, PendingEvent } from './event-store';
+import { PublishException } from './publish.exception';
+
+export interface PublishInput<T extends EventType = EventType> {
+  stream: string;
+  type: T;
+  payload: EventPayloads[T];
+  /** When it happened. @default now */
+  occurredAt?: Date;
+}
+
+/** Receives every batch right after it is stored, in seq order per stream. */
+export type StoredListener = (events: EventEnvelope[]) => void;
+
+interface Waiter {
+  event: PendingEvent;
+  deadline: number;
+  resolve: (envelope: EventEnvelope) => void;
+  reject: (error: Error) => void;
+}
+
+const byStreamThenSeq = (a: EventEnvelope, b: EventEnvelope): number =>
+  a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : a.seq - b.seq;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The one publish path: validate against the contract, store in PostgreSQL, then hand the
+ * stored envelopes to the fan-out. Concurrent publishes are group-committed: one flush at a
+ * time takes up to `maxBatchSize` queued events into a single INSERT, so per-node order is
+ * kept and the database sees few, large statements. A publish resolves only once its event
+ * is stored; nothing is emitted before that.
+ */
+export class EventPublisher {
+  private readonly logger = new Logger(EventPublisher.name);
+  private readonly queue: Waiter[] = [];
+  private readonly spaceWaiters: Array<() => void> = [];
+  private readonly listeners: StoredListener[] = [];
+  private flushing = false;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly options: PublisherOptions,
+  ) {}
+
+  onStored(listener: StoredListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Events accepted but not stored yet. */
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  async publish<T extends EventType>(input: PublishInput<T>): Promise<EventEnvelope<T>> {
+    const event = this.validate(input);
+    if (this.queue.length >= this.options.maxPending) await this.waitForSpace();
+    return new Promise<EventEnvelope<T>>((resolve, reject) => {
+      this.queue.push({
+        event,
+        deadline: Date.now() + this.options.storeTimeoutMs,
+        resolve: resolve as (envelope: EventEnvelope) => void,
+        reject,
+      });
+      this.schedule();
+    });
+  }
+
+  /** Publishes several events; their order is kept within each stream. */
+  publishMany(inputs: PublishInput[]): Promise<EventEnvelope[]> {
+    return Promise.all(inputs.map((input) => this.publish(input)));
+  }
+
+  /** Refuses new events and resolves once everything accepted so far is stored or failed. */
+  async drain(): Promise<void> {
+    this.closed = true;
+    if (this.queue.length === 0 && !this.flushing) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private validate<T extends EventType>(input: PublishInput<T>): PendingEvent {
+    if (this.closed) throw new PublishException(ErrorCode.Unavailable, 'publisher is shutting down');
+    if (!parseStream(input.stream)) throw new PublishException(ErrorCode.InvalidMessage, `bad stream name ${input.stream}`);
+    if (!isEventType(input.type)) throw new PublishException(ErrorCode.InvalidMessage, `unknown event type ${input.type}`);
+    const parsed = EVENT_PAYLOAD_SCHEMAS[input.type].safeParse(input.payload);
+    if (!parsed.success) {
+      throw new PublishException(ErrorCode.InvalidMessage, `invalid ${input.type} payload: ${parsed.error.message}`);
+    }
+    return { id: randomUUID(), stream: input.stream, type: input.type, payload: parsed.data, occurredAt: input.occurredAt ?? new Date() };
+  }
+
+  private waitForSpace(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const index = this.spaceWaiters.indexOf(wake);
+        if (index >= 0) this.spaceWaiters.splice(index, 1);
+        reject(new PublishException(ErrorCode.Unavailable, 'event store is not keeping up; try again later'));
+      }, this.options.enqueueTimeoutMs);
+      const wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.spaceWaiters.push(wake);
+    });
+  }
+
+  private schedule(): void {
+    if (this.flushing || this.timer) return;
+    if (this.queue.length >= this.options.maxBatchSize || this.options.batchWindowMs <= 0) {
+      void this.flush();
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.options.batchWindowMs);
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.maxBatchSize);
+        this.wakeSpaceWaiters();
+        await this.storeBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0) this.schedule();
+      else this.idleWaiters.splice(0).forEach((wake) => wake());
+    }
+  }
+
+  private wakeSpaceWaiters(): void {
+    let room = this.options.maxPending - this.queue.length;
+    while (room-- > 0 && this.spaceWaiters.length > 0) this.spaceWaiters.shift()?.();
+  }
+
+  /**
+   * Stores one batch, retrying while the database fails. After a failure the outcome of the
+   * commit is unknown, so the ids are looked up first: what was stored is settled as stored,
+   * only the rest is written again. Callers past their deadline get `unavailable`.
+   */
+  private async storeBatch(batch: Waiter[]): Promise<void> {
+    let pending = batch;
+    let uncertain = false;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      try {
+        if (uncertain) {
+          const found = await this.store.findByIds(pending.map((w) => w.event.id));
+          if (found.length > 0) {
+            const byId = new Map(found.map((e) => [e.id, e]));
+            this.settle(pending.filter((w) => byId.has(w.event.id)), found, byId);
+            pending = pending.filter((w) => !byId.has(w.event.id));
+          }
+          uncertain = false;
+          if (pending.length === 0) return;
+        }
+        const stored = await this.store.append(pending.map((w) => w.event));
+        this.settle(pending, stored, new Map(stored.map((e) => [e.id, e])));
+        return;
+      } catch (error) {
+        uncertain = true;
+        this.logger.warn({ msg: 'event store write failed; retrying', attempt, events: pending.length, error: (error as Error).message });
+        const now = Date.now();
+        const expired = pending.filter((w) => w.deadline <= now);
+        // Only give up on events whose fate is known (the lookup above succeeded) or expired.
+        if (expired.length > 0) {
+          expired.forEach((w) => w.reject(new PublishException(ErrorCode.Unavailable, 'event store unavailable')));
+          pending = pending.filter((w) => w.deadline > now);
+        }
+        await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 6)));
+      }
+    }
+  }
+
+  private settle(waiters: Waiter[], stored: EventEnvelope[], byId: Map<string, EventEnvelope>): void {
+    const ordered = [...stored].sort(byStreamThenSeq);
+    for (const listener of this.listeners) {
+      try {
+        listener(ordered);
+      } catch (error) {
+        this.logger.error(error instanceof Error ? error : String(error));
+      }
+    }
+    for (const waiter of waiters) {
+      const envelope = byId.get(waiter.event.id);
+      if (envelope) waiter.resolve(envelope);
+    }
+  }
+}

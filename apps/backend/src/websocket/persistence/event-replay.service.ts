@@ -1,0 +1,68 @@
+import { ErrorCode, type RecoveryFailure, type StreamPosition } from '@taskdash/contract';
+import type { StreamDispatcher, StreamState } from '../delivery/stream-dispatcher.service';
+import { streamRoom } from '../delivery/stream-room.util';
+import type { AppSocket } from '../socket.types';
+import type { ReplayOptions } from '../websocket-options.types';
+import type { EventStore } from './event-store';
+
+export type ReplayDecision = { recovered: true; from: number } | { recovered: false; reason?: RecoveryFailure; from: number };
+
+/** Asked before every replayed page: may this socket still see the stream? */
+export type AccessCheck = () => Promise<boolean>;
+
+export type ReplayOutcome = 'joined' | 'permission_lost' | 'history_expired' | 'gone';
+
+/**
+ * Exact catch-up for one socket on one stream. `decide` says whether the missed events can
+ * be replayed at all (all of them or none, never part). `run` sends them from the database
+ * in pages and joins the stream's room at the exact moment the socket has everything up to
+ * the dispatcher's head; from then on the room delivers. Because the dispatcher emits only
+ * contiguous seqs and joining is synchronous, nothing falls between replay and live.
+ */
+export class EventReplayService {
+  constructor(
+    private readonly store: EventStore,
+    private readonly dispatcher: StreamDispatcher,
+    private readonly options: ReplayOptions,
+  ) {}
+
+  async decide(state: StreamState, position: StreamPosition | undefined): Promise<ReplayDecision> {
+    if (!position) return { recovered: false, from: state.head };
+    if (position.epoch !== state.epoch) return this.refuse(state, ErrorCode.HistoryReset);
+    // The client may come from a node that is ahead of this one: catch up with the database first.
+    const db = await this.dispatcher.sync(state.stream);
+    if (!db || position.seq > db.lastSeq) return this.refuse(state, ErrorCode.PositionInvalid);
+    if (position.seq < db.firstSeq - 1) return this.refuse(state, ErrorCode.HistoryExpired);
+    if (state.head - position.seq > this.options.maxEvents) return this.refuse(state, ErrorCode.TooManyMissed);
+    return { recovered: true, from: position.seq };
+  }
+
+  /** Sends `(from, head]` to the socket, then joins the room. */
+  async run(socket: AppSocket, state: StreamState, from: number, mayStillSee: AccessCheck): Promise<ReplayOutcome> {
+    const room = streamRoom(state.stream);
+    let sent = from;
+    while (sent < state.head) {
+      if (!socket.connected) return 'gone';
+      if (!(await mayStillSee())) return 'permission_lost';
+      const upTo = state.head;
+      const page = await this.store.read(state.stream, sent, upTo, this.options.pageSize);
+      if (page.length === 0 || page[0]?.seq !== sent + 1) return 'history_expired';
+      if (!isContiguous(page)) return 'history_expired';
+      socket.emit('events', page);
+      sent = page[page.length - 1]!.seq;
+    }
+    if (!socket.connected) return 'gone';
+    // Synchronous from the last check of `state.head` to here: no event can slip in between.
+    void socket.join(room);
+    return 'joined';
+  }
+
+  private refuse(state: StreamState, reason: RecoveryFailure): ReplayDecision {
+    return { recovered: false, reason, from: state.head };
+  }
+}
+
+function isContiguous(page: { seq: number }[]): boolean {
+  for (let i = 1; i < page.length; i++) if (page[i]!.seq !== page[i - 1]!.seq + 1) return false;
+  return true;
+}

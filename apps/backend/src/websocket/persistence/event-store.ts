@@ -1,0 +1,175 @@
+import type { EventEnvelope, EventType } from '@taskdash/contract';
+import type { SqlExecutor } from './sql-executor';
+
+/** An event accepted by the publisher but not stored yet. */
+export interface PendingEvent {
+  id: string;
+  stream: string;
+  type: EventType;
+  payload: unknown;
+  occurredAt: Date;
+}
+
+export interface StreamHead {
+  name: string;
+  lastSeq: number;
+  firstSeq: number;
+  epoch: string;
+}
+
+interface StoredRow {
+  stream: string;
+  seq: bigint | number | string;
+  id: string;
+  type: string;
+  payload: unknown;
+  occurred_at: Date | string;
+  epoch: string;
+}
+
+interface HeadRow {
+  name: string;
+  last_seq: bigint | number | string;
+  first_seq: bigint | number | string;
+  epoch: string;
+}
+
+// One statement per batch, so one round trip and an implicit transaction:
+// 1. bump each stream's counter by its number of events, sorted by name so that two
+//    batches touching the same streams lock them in the same order (no deadlock). The row
+//    lock is held until commit, so a concurrent batch for the same stream waits and commits
+//    after this one: commit order equals seq order, and a reader of "seq > N" never skips.
+// 2. insert the events with seq = new last_seq - count + position within the stream.
+const APPEND_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+    WITH ORDINALITY AS t(stream, id, type, payload, occurred_at, ord)
+), counts AS (
+  SELECT stream, count(*)::bigint AS n FROM input GROUP BY stream
+), alloc AS (
+  INSERT INTO event_streams AS s (name, epoch, last_seq)
+  SELECT stream, gen_random_uuid(), n FROM counts ORDER BY stream
+  ON CONFLICT (name) DO UPDATE SET last_seq = s.last_seq + EXCLUDED.last_seq
+  RETURNING s.name, s.last_seq, s.first_seq, s.epoch
+), numbered AS (
+  SELECT i.*, row_number() OVER (PARTITION BY i.stream ORDER BY i.ord) AS k FROM input i
+), inserted AS (
+  INSERT INTO events (stream, seq, id, type, payload, occurred_at)
+  SELECT n.stream, a.last_seq - c.n + n.k, n.id, n.type, n.payload::jsonb, n.occurred_at
+  FROM numbered n JOIN alloc a ON a.name = n.stream JOIN counts c ON c.stream = n.stream
+  RETURNING 1
+)
+SELECT a.name, a.last_seq, a.first_seq, a.epoch::text AS epoch, (SELECT count(*) FROM inserted) AS stored
+FROM alloc a`;
+
+const toNumber = (value: bigint | number | string): number => Number(value);
+
+/**
+ * The durable, ordered event log in PostgreSQL. Stateless: every method is one statement,
+ * so it is safe to use from several nodes at once.
+ */
+export class EventStore {
+  constructor(private readonly sql: SqlExecutor) {}
+
+  /** The statement `append` runs; exported for the concurrency test that wraps it in slow transactions. */
+  static readonly APPEND_SQL = APPEND_SQL;
+
+  static appendParams(events: readonly PendingEvent[]): unknown[] {
+    return [
+      events.map((e) => e.stream),
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.payload)),
+      events.map((e) => e.occurredAt.toISOString()),
+    ];
+  }
+
+  /** Stores a batch atomically; returns the envelopes in input order with their seq. */
+  async append(events: readonly PendingEvent[]): Promise<EventEnvelope[]> {
+    if (events.length === 0) return [];
+    const heads = await this.sql.query<HeadRow>(APPEND_SQL, EventStore.appendParams(events));
+    return EventStore.number(events, heads);
+  }
+
+  /** Assigns seqs exactly as APPEND_SQL did: the last `n` numbers of each stream, in input order. */
+  static number(events: readonly PendingEvent[], heads: readonly HeadRow[]): EventEnvelope[] {
+    const counts = new Map<string, number>();
+    for (const e of events) counts.set(e.stream, (counts.get(e.stream) ?? 0) + 1);
+    const next = new Map<string, { seq: number; epoch: string }>();
+    for (const head of heads) {
+      next.set(head.name, { seq: toNumber(head.last_seq) - (counts.get(head.name) ?? 0) + 1, epoch: head.epoch });
+    }
+    return events.map((e) => {
+      const cursor = next.get(e.stream);
+      if (!cursor) throw new Error(`stream ${e.stream} missing from append result`);
+      const envelope: EventEnvelope = {
+        id: e.id,
+        stream: e.stream,
+        seq: cursor.seq++,
+        epoch: cursor.epoch,
+        type: e.type,
+        occurredAt: e.occurredAt.toISOString(),
+        payload: e.payload as EventEnvelope['payload'],
+      };
+      return envelope;
+    });
+  }
+
+  /** Events already stored among `ids` (to settle a batch whose commit outcome is unknown). */
+  async findByIds(ids: readonly string[]): Promise<EventEnvelope[]> {
+    const rows = await this.sql.query<StoredRow>(
+      `SELECT e.stream, e.seq, e.id::text AS id, e.type, e.payload, e.occurred_at, s.epoch::text AS epoch
+       FROM events e JOIN event_streams s ON s.name = e.stream WHERE e.id = ANY($1::uuid[])`,
+      [ids],
+    );
+    return rows.map(toEnvelope);
+  }
+
+  /** Events of one stream with `after < seq <= upTo`, ascending, at most `limit`. */
+  async read(stream: string, after: number, upTo: number, limit: number): Promise<EventEnvelope[]> {
+    const rows = await this.sql.query<StoredRow>(
+      `SELECT e.stream, e.seq, e.id::text AS id, e.type, e.payload, e.occurred_at, s.epoch::text AS epoch
+       FROM events e JOIN event_streams s ON s.name = e.stream
+       WHERE e.stream = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq LIMIT $4`,
+      [stream, after, upTo, limit],
+    );
+    return rows.map(toEnvelope);
+  }
+
+  /** Current heads of the named streams (missing streams are absent from the result). */
+  async heads(streams: readonly string[]): Promise<StreamHead[]> {
+    const rows = await this.sql.query<HeadRow>(
+      `SELECT name, last_seq, first_seq, epoch::text AS epoch FROM event_streams WHERE name = ANY($1::text[])`,
+      [streams],
+    );
+    return rows.map((row) => ({
+      name: row.name,
+      lastSeq: toNumber(row.last_seq),
+      firstSeq: toNumber(row.first_seq),
+      epoch: row.epoch,
+    }));
+  }
+
+  /** The head of a stream, creating an empty stream (with its epoch) if it does not exist yet. */
+  async ensureHead(stream: string): Promise<StreamHead> {
+    await this.sql.query(
+      `INSERT INTO event_streams (name, epoch) VALUES ($1, gen_random_uuid()) ON CONFLICT (name) DO NOTHING`,
+      [stream],
+    );
+    const [head] = await this.heads([stream]);
+    if (!head) throw new Error(`stream ${stream} vanished`);
+    return head;
+  }
+}
+
+function toEnvelope(row: StoredRow): EventEnvelope {
+  return {
+    id: row.id,
+    stream: row.stream,
+    seq: toNumber(row.seq),
+    epoch: row.epoch,
+    type: row.type as EventType,
+    occurredAt: new Date(row.occurred_at).toISOString(),
+    payload: row.payload as EventEnvelope['payload'],
+  };
+}

@@ -1,0 +1,160 @@
+import { Logger } from '@nestjs/common';
+import {
+  ErrorCode,
+  type ErrorPayload,
+  type StreamPosition,
+  type SubscribeResult,
+} from '@taskdash/contract';
+import type { UserChannelsService } from '../channels/user-channels.service';
+import type { StreamDispatcher, StreamState } from '../delivery/stream-dispatcher.service';
+import { streamRoom } from '../delivery/stream-room.util';
+import type { EventReplayService, ReplayDecision } from '../persistence/event-replay.service';
+import type { AppNamespace, AppSocket } from '../socket.types';
+
+export interface StreamRequest {
+  stream: string;
+  position?: StreamPosition;
+}
+
+interface Planned {
+  state: StreamState;
+  decision: ReplayDecision;
+}
+
+/**
+ * A socket's subscriptions: authorise, decide on replay, answer, then replay and join.
+ * Requests of one socket run one after another (the socket's `queue`), so a subscribe and
+ * an unsubscribe of the same stream can never interleave.
+ */
+export class SubscriptionService {
+  private readonly logger = new Logger(SubscriptionService.name);
+  private namespace: AppNamespace | undefined;
+
+  constructor(
+    private readonly channels: UserChannelsService,
+    private readonly dispatcher: StreamDispatcher,
+    private readonly replay: EventReplayService,
+    private readonly maxSubscriptionsPerSocket: number,
+  ) {}
+
+  attach(namespace: AppNamespace): void {
+    this.namespace = namespace;
+  }
+
+  /** Runs `task` after the socket's earlier requests; failures never break the chain. */
+  enqueue<T>(socket: AppSocket, task: () => Promise<T>): Promise<T> {
+    const run = socket.data.queue.then(task);
+    socket.data.queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  /**
+   * Subscribes to several streams. `answer` is called once every stream is decided and
+   * before any replayed event is sent, so the client learns `recovered` first.
+   */
+  async subscribe(socket: AppSocket, requests: StreamRequest[], answer: (results: SubscribeResult[]) => void): Promise<void> {
+    const results: SubscribeResult[] = [];
+    const planned: Planned[] = [];
+    for (const request of requests) {
+      const result = await this.plan(socket, request, planned);
+      results.push(result);
+    }
+    answer(results);
+    for (const { state, decision } of planned) {
+      try {
+        await this.replayAndJoin(socket, state, decision.from);
+      } finally {
+        this.release(state.stream);
+      }
+    }
+  }
+
+  async unsubscribe(socket: AppSocket, streams: string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (const stream of streams) {
+      if (!socket.data.subscriptions.delete(stream)) continue;
+      await socket.leave(streamRoom(stream));
+      removed.push(stream);
+    }
+    return removed;
+  }
+
+  /** Removes the socket from one stream and tells it why (permission change, lost replay). */
+  async revoke(socket: AppSocket, stream: string, error: ErrorPayload): Promise<void> {
+    socket.data.subscriptions.delete(stream);
+    await socket.leave(streamRoom(stream));
+    socket.emit('access_revoked', { stream, code: error.code, message: error.message });
+  }
+
+  /** Called by the adapter when a room disappears, so untracked streams cost nothing. */
+  roomDeleted(stream: string): void {
+    this.dispatcher.dropIfIdle(stream);
+  }
+
+  private async plan(socket: AppSocket, request: StreamRequest, planned: Planned[]): Promise<SubscribeResult> {
+    const { stream } = request;
+    const fail = (code: ErrorPayload['code'], message: string): SubscribeResult => ({
+      stream,
+      ok: false,
+      error: { code, message },
+    });
+    if (planned.some((p) => p.state.stream === stream)) return fail(ErrorCode.InvalidMessage, 'stream named twice');
+    const access = await this.channels.authorize(socket.data.principal, stream);
+    if (!access.allowed) {
+      return access.code === ErrorCode.InvalidStream
+        ? fail(access.code, 'malformed stream name')
+        : fail(access.code, 'you may not see this stream');
+    }
+    const already = socket.data.subscriptions.has(stream);
+    if (!already && socket.data.subscriptions.size >= this.maxSubscriptionsPerSocket) {
+      return fail(ErrorCode.TooManySubscriptions, `at most ${this.maxSubscriptionsPerSocket} subscriptions per socket`);
+    }
+    const state = await this.dispatcher.acquire(stream);
+    try {
+      const decision = await this.replay.decide(state, request.position);
+      // Re-subscribing restarts delivery from the requested position, so leave the room first.
+      if (already) await socket.leave(streamRoom(stream));
+      socket.data.subscriptions.add(stream);
+      planned.push({ state, decision });
+      // Live delivery starts after the head as it is now; a recovered replay sends what lies before.
+      const live = state.head;
+      return {
+        stream,
+        ok: true,
+        position: { seq: live, epoch: state.epoch },
+        recovered: decision.recovered,
+        replayed: decision.recovered ? live - decision.from : 0,
+        ...(!decision.recovered && decision.reason ? { reason: decision.reason } : {}),
+      };
+    } catch (error) {
+      this.release(stream);
+      throw error;
+    }
+  }
+
+  private async replayAndJoin(socket: AppSocket, state: StreamState, from: number): Promise<void> {
+    if (!socket.data.subscriptions.has(state.stream)) return;
+    const outcome = await this.replay.run(socket, state, from, async () => {
+      const access = await this.channels.authorize(socket.data.principal, state.stream);
+      return access.allowed;
+    });
+    switch (outcome) {
+      case 'joined':
+      case 'gone':
+        return;
+      case 'permission_lost':
+        return this.revoke(socket, state.stream, { code: ErrorCode.PermissionLost, message: 'access lost during replay' });
+      case 'history_expired':
+        this.logger.warn({ msg: 'history purged during replay', stream: state.stream });
+        return this.revoke(socket, state.stream, { code: ErrorCode.HistoryExpired, message: 'history purged during replay; reload' });
+    }
+  }
+
+  private release(stream: string): void {
+    const room = this.namespace?.adapter.rooms.get(streamRoom(stream));
+    this.dispatcher.release(stream, !room || room.size === 0);
+  }
+}

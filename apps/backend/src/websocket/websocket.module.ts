@@ -1,0 +1,72 @@
+import { Module } from '@nestjs/common';
+import { PRISMA } from '../database/database.types';
+import { TaskAccessModule } from '../tasks/task-access.module';
+import { UserChannelsService } from './channels/user-channels.service';
+import { EventFanout } from './delivery/event-fanout.service';
+import { StreamDispatcher } from './delivery/stream-dispatcher.service';
+import { TaskEventsService } from './events/task-events.service';
+import { EventPublisher } from './persistence/event-publisher.service';
+import { EventReplayService } from './persistence/event-replay.service';
+import { EventStore } from './persistence/event-store';
+import { RetentionService } from './persistence/retention.service';
+import { prismaExecutor } from './persistence/sql-executor';
+import { SubscriptionService } from './subscriptions/subscription.service';
+import { WebsocketLifecycleService } from './websocket-lifecycle.service';
+import { WebsocketConfigurableModule, WEBSOCKET_OPTIONS } from './websocket.module-definition';
+import { WebsocketGateway } from './websocket.gateway';
+import type { WebsocketModuleOptions } from './websocket-options.types';
+
+const SQL = Symbol('WEBSOCKET_SQL');
+
+/**
+ * The real-time event layer. Import it with `WebsocketModule.forRoot(options)` (or
+ * `forRootAsync`); inject `TaskEventsService` (and the other event services) by class in
+ * any backend service. Needs the `PRISMA` provider from the app's database module.
+ */
+@Module({
+  imports: [TaskAccessModule],
+  providers: [
+    { provide: SQL, inject: [PRISMA], useFactory: prismaExecutor },
+    { provide: EventStore, inject: [SQL], useFactory: (sql: ReturnType<typeof prismaExecutor>) => new EventStore(sql) },
+    {
+      provide: EventPublisher,
+      inject: [EventStore, WEBSOCKET_OPTIONS],
+      useFactory: (store: EventStore, options: WebsocketModuleOptions) => new EventPublisher(store, options.publisher),
+    },
+    { provide: StreamDispatcher, inject: [EventStore], useFactory: (store: EventStore) => new StreamDispatcher(store) },
+    {
+      provide: EventReplayService,
+      inject: [EventStore, StreamDispatcher, WEBSOCKET_OPTIONS],
+      useFactory: (store: EventStore, dispatcher: StreamDispatcher, options: WebsocketModuleOptions) =>
+        new EventReplayService(store, dispatcher, options.replay),
+    },
+    {
+      provide: SubscriptionService,
+      inject: [UserChannelsService, StreamDispatcher, EventReplayService, WEBSOCKET_OPTIONS],
+      useFactory: (
+        channels: UserChannelsService,
+        dispatcher: StreamDispatcher,
+        replay: EventReplayService,
+        options: WebsocketModuleOptions,
+      ) => new SubscriptionService(channels, dispatcher, replay, options.maxSubscriptionsPerSocket),
+    },
+    {
+      provide: EventFanout,
+      inject: [StreamDispatcher, WEBSOCKET_OPTIONS],
+      useFactory: (dispatcher: StreamDispatcher, options: WebsocketModuleOptions) => new EventFanout(dispatcher, options.multiNode),
+    },
+    {
+      provide: RetentionService,
+      inject: [SQL, WEBSOCKET_OPTIONS],
+      useFactory: (sql: ReturnType<typeof prismaExecutor>, options: WebsocketModuleOptions) =>
+        new RetentionService(sql, options.retention),
+    },
+    UserChannelsService,
+    TaskEventsService,
+    WebsocketGateway,
+    WebsocketLifecycleService,
+  ],
+  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher],
+})
+export class WebsocketModule extends WebsocketConfigurableModule {}
+

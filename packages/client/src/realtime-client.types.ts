@@ -1,0 +1,69 @@
+import type { ErrorCode, EventEnvelope, RecoveryFailure, StreamPosition } from '@taskdash/contract';
+import type { ClientErrorPayload, RealtimeException } from './realtime.exception';
+
+/**
+ * - `connecting`: the first connection is being made.
+ * - `connected`: connected for the first time (and the streams asked for so far are subscribed).
+ * - `reconnecting`: the connection was lost; the client is waiting to reconnect or reconnecting.
+ * - `resumed`: reconnected, and every remembered stream was subscribed again from its position.
+ * - `disconnected`: not started yet, or `close()` was called.
+ * - `failed`: the server refused in a way reconnecting cannot fix (see `StateChange.error`);
+ *   call `connect()` again once the cause is fixed (e.g. with a new token).
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'resumed' | 'disconnected' | 'failed';
+
+/** What `on('state')` listeners receive. */
+export interface StateChange {
+  state: ConnectionState;
+  previous: ConnectionState;
+  /** Why the connection was lost or failed, when the server or the client said so. */
+  error?: ClientErrorPayload;
+}
+
+/**
+ * Why a stream's state must be reloaded: a recovery failure reported by the server, or
+ * `gap` when the client itself saw a hole in the sequence (a live epoch change is
+ * reported as `history_reset`).
+ */
+export type ReloadReason = RecoveryFailure | 'gap';
+
+/**
+ * Tells the app that events of `stream` were missed and will not be delivered: load the
+ * stream's state over HTTP. Events after `position` keep being delivered.
+ */
+export interface ReloadNotice {
+  stream: string;
+  reason: ReloadReason;
+  /** The position the client continues from. */
+  position: StreamPosition;
+}
+
+/** The server removed the socket from a stream; the client forgot the stream. */
+export interface AccessRevokedNotice {
+  stream: string;
+  code: ErrorCode;
+  message: string;
+}
+
+/** An automatic re-subscribe (after a reconnect) was refused; the stream is forgotten. */
+export interface SubscriptionFailure {
+  stream: string;
+  error: ClientErrorPayload;
+}
+
+/** Returns the access token; called before every connection attempt, so it can refresh. */
+export type TokenProvider = () => string | Promise<string>;
+
+export type StreamListener = (event: EventEnvelope) => void;
+
+/** The events of `RealtimeClient.on(...)` and their listeners. */
+export interface RealtimeClientEvents {
+  /** Every delivered event of every stream, in `seq` order per stream. */
+  event: (event: EventEnvelope) => void;
+  state: (change: StateChange) => void;
+  reload: (notice: ReloadNotice) => void;
+  access_revoked: (notice: AccessRevokedNotice) => void;
+  subscription_failed: (failure: SubscriptionFailure) => void;
+  /** Server `error` messages, refused handshakes, token provider and listener failures. */
+  error: (error: RealtimeException) => void;
+}

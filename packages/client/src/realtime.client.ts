@@ -1,0 +1,309 @@
+import {
+  MAX_STREAMS_PER_REQUEST,
+  type ErrorCode,
+  type EventEnvelope,
+  type StreamPosition,
+  type SubscribeAck,
+  type SubscribeResult,
+} from '@taskdash/contract';
+import { chunk } from './chunk.util';
+import { ConnectionSupervisor } from './connection.supervisor';
+import { isEnvelope } from './envelope.util';
+import { ListenerRegistry } from './listener.registry';
+import { resolveRealtimeClientOptions, type RealtimeClientOptions } from './realtime-client.options';
+import type {
+  ConnectionState,
+  RealtimeClientEvents,
+  StateChange,
+  StreamListener,
+} from './realtime-client.types';
+import { RealtimeException } from './realtime.exception';
+import { StreamSequencer, type SequencerOutcome } from './stream.sequencer';
+import { SubscriptionRegistry } from './subscription.registry';
+
+/**
+ * The real-time client of the task dashboard: one authenticated Socket.IO connection to
+ * the `/events` namespace, subscriptions that survive reconnects, and events delivered
+ * once each, in order, with a `reload` notice wherever some were missed.
+ *
+ * @example
+ * const client = new RealtimeClient({ url: 'https://api.example.com', token: () => auth.token() });
+ * client.on('state', ({ state }) => banner.show(state));
+ * client.on('reload', ({ stream }) => refetch(stream));
+ * const stop = client.onStream(taskStream(id), (event) => store.apply(event));
+ * client.connect();
+ * const [result] = await client.subscribe(taskStream(id));
+ */
+export class RealtimeClient {
+  private readonly supervisor: ConnectionSupervisor;
+  private readonly sequencer: StreamSequencer;
+  private readonly subscriptions = new SubscriptionRegistry();
+  private readonly listeners: ListenerRegistry<RealtimeClientEvents>;
+  private readonly streamListeners: ListenerRegistry<Record<string, StreamListener>>;
+  private readonly replayTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly ackTimeoutMs: number;
+
+  constructor(options: RealtimeClientOptions) {
+    const resolved = resolveRealtimeClientOptions(options);
+    this.ackTimeoutMs = resolved.ackTimeoutMs;
+    this.sequencer = new StreamSequencer(resolved.positionStore);
+    this.listeners = new ListenerRegistry((error, event) => this.onListenerError(error, event));
+    this.streamListeners = new ListenerRegistry((error) => this.onListenerError(error, 'event'));
+    this.supervisor = new ConnectionSupervisor(resolved, {
+      onState: (change) => this.onState(change),
+      onOnline: () => this.resubscribe(),
+      onOffline: () => this.onOffline(),
+      onError: (error) => this.listeners.emit('error', error),
+    });
+    const { socket } = this.supervisor;
+    socket.on('events', (batch) => this.onEvents(batch));
+    socket.on('access_revoked', (notice) => this.onAccessRevoked(notice));
+    socket.on('error', (error) => this.listeners.emit('error', RealtimeException.from(error)));
+  }
+
+  /** The connection state; `on('state')` reports every change. */
+  get state(): ConnectionState {
+    return this.supervisor.state;
+  }
+
+  /** The streams the client remembers and subscribes again after every reconnect. */
+  get streams(): string[] {
+    return this.subscriptions.all();
+  }
+
+  /** The last position delivered for `stream`, if any. */
+  position(stream: string): StreamPosition | undefined {
+    const position = this.sequencer.position(stream);
+    return position && { seq: position.seq, epoch: position.epoch };
+  }
+
+  /** Starts connecting (no-op unless `disconnected` or `failed`). */
+  connect(): this {
+    this.supervisor.connect();
+    return this;
+  }
+
+  /**
+   * Closes the connection and stops reconnecting. Pending `subscribe` calls reject with
+   * `closed`; the remembered streams and positions stay for a later `connect()`.
+   */
+  close(): void {
+    this.supervisor.close();
+  }
+
+  /**
+   * Subscribes to one or more streams, from their last known positions, and remembers them
+   * for every reconnect. Resolves with one result per stream (in the given order) once the
+   * server answered, which waits for the connection if there is none yet. A refused stream
+   * (`ok: false`) is not remembered.
+   *
+   * @example
+   * const [task] = await client.subscribe(taskStream(id));
+   * if (!task.ok) showError(task.error.code);
+   */
+  async subscribe(streams: string | readonly string[]): Promise<SubscribeResult[]> {
+    if (this.state === 'failed') throw new RealtimeException('closed', 'The connection failed; call connect() first');
+    const list = distinct(streams);
+    const pending = this.subscriptions.want(list);
+    if (this.supervisor.socket.connected) this.sendInBackground(this.subscriptions.takeUnsent(list));
+    return Promise.all(pending);
+  }
+
+  /**
+   * Unsubscribes from streams and forgets them and their positions. Events of these streams
+   * still on the wire are dropped.
+   */
+  async unsubscribe(streams: string | readonly string[]): Promise<void> {
+    const list = distinct(streams);
+    this.subscriptions.drop(list, new RealtimeException('cancelled', 'Unsubscribed before the subscribe was answered'));
+    for (const stream of list) this.forget(stream);
+    const { socket } = this.supervisor;
+    if (!socket.connected || list.length === 0) return;
+    const generation = this.supervisor.generation;
+    const parts = chunk(list, MAX_STREAMS_PER_REQUEST);
+    const answers = await Promise.all(
+      parts.map((part) =>
+        socket
+          .timeout(this.ackTimeoutMs)
+          .emitWithAck('unsubscribe', { streams: part })
+          .catch((error: unknown) => {
+            // A lost connection unsubscribes everything on the server anyway.
+            if (generation !== this.supervisor.generation) return undefined;
+            throw new RealtimeException('timeout', 'unsubscribe was not acknowledged in time', { cause: error });
+          }),
+      ),
+    );
+    const refused = answers.find((answer) => answer && !answer.ok);
+    if (refused && !refused.ok) throw RealtimeException.from(refused.error);
+  }
+
+  /**
+   * Adds a listener for a client event; returns a function that removes it.
+   *
+   * @example
+   * const off = client.on('reload', ({ stream, reason }) => refetch(stream, reason));
+   */
+  on<K extends keyof RealtimeClientEvents>(event: K, listener: RealtimeClientEvents[K]): () => void {
+    return this.listeners.add(event, listener);
+  }
+
+  /** Removes a listener added with `on`. */
+  off<K extends keyof RealtimeClientEvents>(event: K, listener: RealtimeClientEvents[K]): void {
+    this.listeners.remove(event, listener);
+  }
+
+  /**
+   * Adds a listener for the events of one stream, in `seq` order; returns a function that
+   * removes it. Listening does not subscribe: call `subscribe` too.
+   */
+  onStream(stream: string, listener: StreamListener): () => void {
+    return this.streamListeners.add(stream, listener);
+  }
+
+  private async resubscribe(): Promise<void> {
+    await this.send(this.subscriptions.takeUnsent(this.subscriptions.all()));
+  }
+
+  private sendInBackground(streams: readonly string[]): void {
+    this.send(streams).catch((error: unknown) =>
+      this.listeners.emit('error', new RealtimeException('internal_error', String(error), { cause: error })),
+    );
+  }
+
+  /** One `subscribe` message per MAX_STREAMS_PER_REQUEST streams. */
+  private async send(streams: readonly string[]): Promise<void> {
+    await Promise.all(chunk(streams, MAX_STREAMS_PER_REQUEST).map((part) => this.sendChunk(part)));
+  }
+
+  private async sendChunk(streams: readonly string[]): Promise<void> {
+    const generation = this.supervisor.generation;
+    const entries = streams.map((stream) => {
+      const position = this.sequencer.position(stream);
+      this.sequencer.hold(stream);
+      return { stream, ...(position && { position: { seq: position.seq, epoch: position.epoch } }) };
+    });
+    let answer: SubscribeAck;
+    try {
+      answer = await this.supervisor.socket
+        .timeout(this.ackTimeoutMs)
+        .emitWithAck('subscribe', { streams: entries });
+    } catch (error) {
+      // After a disconnect the resubscribe on reconnect answers the waiters.
+      if (generation !== this.supervisor.generation) return;
+      return this.failUnanswered(streams, error);
+    }
+    if (generation !== this.supervisor.generation) return;
+    const results = new Map(answer.ok ? answer.results.map((r) => [r.stream, r]) : []);
+    for (const { stream, position } of entries) {
+      const error = answer.ok ? missingResult : answer.error;
+      this.applyResult(results.get(stream) ?? { stream, ok: false, error }, position);
+    }
+  }
+
+  private failUnanswered(streams: readonly string[], cause: unknown): void {
+    const error = new RealtimeException('timeout', `subscribe was not acknowledged within ${this.ackTimeoutMs} ms`, {
+      cause,
+    });
+    this.dispatch(streams.flatMap((stream) => this.sequencer.release(stream)));
+    for (const stream of this.subscriptions.fail(streams, error)) {
+      this.listeners.emit('subscription_failed', { stream, error: error.toPayload() });
+    }
+  }
+
+  private applyResult(result: SubscribeResult, requested: StreamPosition | undefined): void {
+    const { stream } = result;
+    if (this.subscriptions.isDropped(stream)) return this.forget(stream);
+    const outcomes = result.ok ? this.sequencer.settle(stream, result, requested) : this.sequencer.release(stream);
+    if (this.sequencer.isHolding(stream)) this.watchReplay(stream);
+    const awaited = this.subscriptions.settle(result);
+    if (!result.ok && !awaited) this.listeners.emit('subscription_failed', { stream, error: result.error });
+    this.dispatch(outcomes);
+  }
+
+  /** Bounds the wait for a promised replay, so a lost one becomes a reload, not a stall. */
+  private watchReplay(stream: string): void {
+    clearTimeout(this.replayTimers.get(stream));
+    const timer = setTimeout(() => {
+      this.replayTimers.delete(stream);
+      this.dispatch(this.sequencer.expire(stream));
+    }, this.ackTimeoutMs);
+    this.replayTimers.set(stream, timer);
+  }
+
+  private onEvents(batch: unknown): void {
+    if (!Array.isArray(batch)) return this.reportInvalid();
+    const outcomes: SequencerOutcome[] = [];
+    for (const event of batch as unknown[]) {
+      if (!isEnvelope(event)) {
+        this.reportInvalid();
+        continue;
+      }
+      if (!this.subscriptions.isDropped(event.stream)) outcomes.push(...this.sequencer.accept(event));
+    }
+    this.dispatch(outcomes);
+  }
+
+  private dispatch(outcomes: readonly SequencerOutcome[]): void {
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'reload') {
+        this.listeners.emit('reload', outcome.notice);
+      } else {
+        this.listeners.emit('event', outcome.event);
+        this.streamListeners.emit(outcome.event.stream, outcome.event);
+      }
+    }
+  }
+
+  private onAccessRevoked(notice: { stream: string; code: ErrorCode; message: string }): void {
+    this.subscriptions.drop([notice.stream], new RealtimeException('cancelled', 'Access to the stream was revoked'));
+    this.forget(notice.stream);
+    this.listeners.emit('access_revoked', { stream: notice.stream, code: notice.code, message: notice.message });
+  }
+
+  private onState(change: StateChange): void {
+    if (change.state === 'failed' || change.state === 'disconnected') {
+      this.clearReplayTimers();
+      const reason = change.error ? `: ${change.error.message}` : '';
+      this.subscriptions.rejectAll(new RealtimeException('closed', `The connection is ${change.state}${reason}`));
+    }
+    this.listeners.emit('state', change);
+  }
+
+  private onOffline(): void {
+    this.subscriptions.offline();
+    this.sequencer.reset();
+    this.clearReplayTimers();
+  }
+
+  private forget(stream: string): void {
+    clearTimeout(this.replayTimers.get(stream));
+    this.replayTimers.delete(stream);
+    this.sequencer.forget(stream);
+  }
+
+  private clearReplayTimers(): void {
+    for (const timer of this.replayTimers.values()) clearTimeout(timer);
+    this.replayTimers.clear();
+  }
+
+  private reportInvalid(): void {
+    this.listeners.emit('error', new RealtimeException('invalid_message', 'Ignored a malformed events message'));
+  }
+
+  private onListenerError(error: unknown, event: string): void {
+    if (event === 'error' || !this.listeners.has('error')) {
+      // Nobody else can handle it: rethrow outside our call stack so it is not lost.
+      setTimeout(() => {
+        throw error;
+      });
+      return;
+    }
+    this.listeners.emit('error', new RealtimeException('internal_error', `A '${event}' listener threw`, { cause: error }));
+  }
+}
+
+const missingResult = { code: 'internal_error', message: 'The server sent no result for this stream' } as const;
+
+function distinct(streams: string | readonly string[]): string[] {
+  return typeof streams === 'string' ? [streams] : [...new Set(streams)];
+}

@@ -1,0 +1,34 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { TEMPLATE_DB_ENV, TEST_DB_PREFIX, TEST_PG_URL, withDatabase } from './test-env';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(run: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh database for one test file: a clone of the migrated template, or empty. */
+export async function createTestDatabase(options: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const name = `${TEST_DB_PREFIX}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const template = process.env[TEMPLATE_DB_ENV];
+  if (options.migrated !== false && !template) throw new Error('no template database: run through jest (global setup)');
+  await admin((client) =>
+    client.query(options.migrated === false ? `CREATE DATABASE "${name}"` : `CREATE DATABASE "${name}" TEMPLATE "${template}"`),
+  );
+  return {
+    name,
+    url: withDatabase(TEST_PG_URL, name),
+    drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
+  };
+}

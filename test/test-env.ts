@@ -1,0 +1,13 @@
+/** Where the integration tests find the real services (the local ones unless told otherwise). */
+export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEMPLATE_DB_ENV = 'TASKDASH_TEMPLATE_DB';
+export const TEST_DB_PREFIX = 'taskdash_test_';
+export const TEST_JWT_SECRET = 'integration-tests-secret-0123456789abcdef';
+
+/** The same server URL with another database name. */
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
