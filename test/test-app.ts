@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { ClientToServerEvents, ServerToClientEvents } from '@taskdash/contract';
 import { EVENTS_NAMESPACE } from '@taskdash/contract';
 import { io, type Socket, type SocketOptions, type ManagerOptions } from 'socket.io-client';
+import type { Server as HttpServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { createApp } from '../apps/backend/src/app.factory';
 import { closeRuntime, openRuntime, type AppRuntime } from '../apps/backend/src/app.runtime';
@@ -64,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   if (options.websocket) runtime.websocketOverrides = options.websocket;
   const app = await createApp(runtime);
   await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
+  const address = (app.getHttpServer() as HttpServer).address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   const sockets: TestSocket[] = [];
   const token = (sub: string, role: Role = 'user', ttlSec = 3600) => signToken(config.jwt, { sub, role, ttlSec });

@@ -100,6 +100,6 @@ async function apply(session: SqlSession, migration: Migration): Promise<void> {
     await session.exec('COMMIT');
   } catch (error) {
     await session.exec('ROLLBACK');
-    throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`);
+    throw new Error(`migration ${migration.name} failed: ${(error as Error).message}`, { cause: error });
   }
 }

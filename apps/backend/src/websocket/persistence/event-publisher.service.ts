@@ -96,7 +96,7 @@ export class EventPublisher {
   private validate<T extends EventType>(input: PublishInput<T>): PendingEvent {
     if (this.closed) throw new PublishException(ErrorCode.Unavailable, 'publisher is shutting down');
     if (!parseStream(input.stream)) throw new PublishException(ErrorCode.InvalidMessage, `bad stream name ${input.stream}`);
-    if (!isEventType(input.type)) throw new PublishException(ErrorCode.InvalidMessage, `unknown event type ${input.type}`);
+    if (!isEventType(input.type)) throw new PublishException(ErrorCode.InvalidMessage, `unknown event type ${String(input.type)}`);
     const parsed = EVENT_PAYLOAD_SCHEMAS[input.type].safeParse(input.payload);
     if (!parsed.success) {
       throw new PublishException(ErrorCode.InvalidMessage, `invalid ${input.type} payload: ${parsed.error.message}`);

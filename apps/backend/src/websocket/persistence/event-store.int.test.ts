@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { delay } from '../../../../../test/eventually';
+import { createTestDatabase, type TestDatabase } from '../../../../../test/test-database';
+import { EventStore, type PendingEvent } from './event-store';
+import type { SqlExecutor } from './sql-executor';
+
+const pgExecutor = (client: Client): SqlExecutor => ({
+  query: async <T>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as T[],
+});
+
+const event = (stream: string): PendingEvent => ({
+  id: randomUUID(),
+  stream,
+  type: 'task.deleted',
+  payload: { taskId: randomUUID() },
+  occurredAt: new Date(),
+});
+
+describe('EventStore on PostgreSQL', () => {
+  let db: TestDatabase;
+  const clients: Client[] = [];
+  const connect = async () => {
+    const client = new Client({ connectionString: db.url });
+    await client.connect();
+    clients.push(client);
+    return client;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.end()));
+    await db.drop();
+  });
+
+  it('numbers each stream 1, 2, 3, ... within and across batches, in input order', async () => {
+    const store = new EventStore(pgExecutor(await connect()));
+    const a = `task:${randomUUID()}`;
+    const b = `task:${randomUUID()}`;
+    const first = await store.append([event(a), event(b), event(a)]);
+    const second = await store.append([event(b), event(a)]);
+    expect(first.map((e) => [e.stream, e.seq])).toEqual([
+      [a, 1],
+      [b, 1],
+      [a, 2],
+    ]);
+    expect(second.map((e) => [e.stream, e.seq])).toEqual([
+      [b, 2],
+      [a, 3],
+    ]);
+    const stored = await store.read(a, 0, 100, 100);
+    expect(stored.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(stored.map((e) => e.id)).toEqual([first[0]!.id, first[2]!.id, second[1]!.id]);
+    expect(new Set(stored.map((e) => e.epoch)).size).toBe(1);
+  });
+
+  it('eight concurrent publishers with random delays before commit: contiguous seqs, and a reader of "after N" never skips one', async () => {
+    const stream = `task:${randomUUID()}`;
+    const writers = await Promise.all(Array.from({ length: 8 }, () => connect()));
+    const reader = new EventStore(pgExecutor(await connect()));
+    const perWriter = 25;
+    const sizes = writers.map(() => Array.from({ length: perWriter }, () => 1 + Math.floor(Math.random() * 3)));
+    const total = sizes.flat().reduce((a, b) => a + b, 0);
+    const seen: number[] = [];
+    let done = false;
+
+    // The reader follows the stream the way a replay does: "events after the last seq I saw".
+    const reading = (async () => {
+      let after = 0;
+      while (!done || after < total) {
+        const page = await reader.read(stream, after, Number.MAX_SAFE_INTEGER, 1000);
+        for (const e of page) seen.push(e.seq);
+        if (page.length > 0) after = page[page.length - 1]!.seq;
+        else await delay(1);
+      }
+    })();
+
+    await Promise.all(
+      writers.map(async (client, w) => {
+        for (const size of sizes[w]!) {
+          const batch = Array.from({ length: size }, () => event(stream));
+          await client.query('BEGIN');
+          await client.query(EventStore.APPEND_SQL, EventStore.appendParams(batch));
+          // Hold the transaction open for a while: a late commit must not let the reader skip it.
+          await delay(Math.random() * 8);
+          await client.query('COMMIT');
+        }
+      }),
+    );
+    done = true;
+    await reading;
+
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    const [head] = await reader.heads([stream]);
+    expect(head?.lastSeq).toBe(total);
+  });
+
+  it('finds stored events by id, to settle a batch whose commit outcome was unknown', async () => {
+    const store = new EventStore(pgExecutor(await connect()));
+    const stream = `task:${randomUUID()}`;
+    const [stored] = await store.append([event(stream)]);
+    const found = await store.findByIds([stored!.id, randomUUID()]);
+    expect(found).toEqual([stored]);
+  });
+
+  it('creates an empty stream with an epoch on ensureHead, idempotently', async () => {
+    const store = new EventStore(pgExecutor(await connect()));
+    const stream = `task:${randomUUID()}`;
+    const first = await store.ensureHead(stream);
+    const again = await store.ensureHead(stream);
+    expect(first).toMatchObject({ name: stream, lastSeq: 0, firstSeq: 1 });
+    expect(again.epoch).toBe(first.epoch);
+    const [appended] = await store.append([event(stream)]);
+    expect(appended).toMatchObject({ seq: 1, epoch: first.epoch });
+  });
+});

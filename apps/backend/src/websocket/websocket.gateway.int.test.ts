@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, taskStream, type SubscribeAck } from '@taskdash/contract';
+import fc from 'fast-check';
+import { expectEventually } from '../../../../test/eventually';
+import { EventCollector, subscribe } from '../../../../test/event-collector';
+import { connected, startTestApp, type TestApp, type TestSocket } from '../../../../test/test-app';
+import type { Role } from '../auth/principal.types';
+
+describe('websocket gateway', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const newTask = async (owner: string, members: string[] = []) =>
+    ((await t.http('POST', '/tasks', owner, { title: 'g', members })).body as { id: string }).id;
+
+  const open = async (sub: string, role: Role = 'user'): Promise<TestSocket> => {
+    const socket = t.connect(t.token(sub, role));
+    await connected(socket);
+    return socket;
+  };
+
+  const emitRaw = (socket: TestSocket, event: string, ...args: unknown[]) =>
+    (socket.emit as unknown as (event: string, ...args: unknown[]) => void)(event, ...args);
+
+  const ackOf = (socket: TestSocket, event: string, payload: unknown) =>
+    new Promise<SubscribeAck>((resolve) => emitRaw(socket, event, payload, resolve));
+
+  it("joins the socket to its own user stream on connect and delivers events addressed to it", async () => {
+    const socket = await open('uma');
+    const got = new EventCollector(socket);
+    const taskId = await newTask('owner-1', ['uma']);
+    await expectEventually(() =>
+      expect(got.all.filter((e) => e.stream === 'user:uma').map((e) => e.type)).toEqual(['task.member_added']),
+    );
+    expect(got.all[0]?.payload).toMatchObject({ taskId, userId: 'uma' });
+  });
+
+  it("refuses another user's stream and a task the user is not a member of with forbidden", async () => {
+    const socket = await open('mallory');
+    const taskId = await newTask('victim');
+    const answer = await subscribe(socket, [{ stream: 'user:victim' }, { stream: taskStream(taskId) }, { stream: 'system' }]);
+    expect(answer.ok && answer.results.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual([
+      ErrorCode.Forbidden,
+      ErrorCode.Forbidden,
+      ErrorCode.Forbidden,
+    ]);
+  });
+
+  it('answers malformed messages with error codes, stays up, and other clients see nothing of it', async () => {
+    const taskId = await newTask('quiet', []);
+    const bystander = await open('quiet');
+    const seen = new EventCollector(bystander);
+    const errors: unknown[] = [];
+    bystander.on('error', (e) => errors.push(e));
+    await subscribe(bystander, [{ stream: taskStream(taskId) }]);
+
+    const attacker = await open('noisy');
+    const attackerErrors: Array<{ code: string }> = [];
+    attacker.on('error', (e) => attackerErrors.push(e));
+    const bad: unknown[] = [
+      undefined,
+      null,
+      42,
+      'subscribe',
+      { streams: 'task:x' },
+      { streams: [] },
+      { streams: [{ stream: 7 }] },
+      { streams: [{ stream: 'x'.repeat(50_000) }] },
+      { streams: [{ stream: taskStream(taskId), position: { seq: -1, epoch: 'nope' } }] },
+      { streams: [{ stream: taskStream(taskId) }], extra: true },
+      { streams: Array.from({ length: 101 }, () => ({ stream: 'system' })) },
+    ];
+    for (const payload of bad) {
+      const answer = await ackOf(attacker, 'subscribe', payload);
+      expect(answer).toEqual({ ok: false, error: { code: ErrorCode.InvalidMessage, message: expect.any(String) } });
+    }
+    const malformedName = await subscribe(attacker, [{ stream: 'task:not-a-uuid' }, { stream: 'bogus:1' }]);
+    expect(malformedName.ok && malformedName.results.map((r) => !r.ok && r.error.code)).toEqual([
+      ErrorCode.InvalidStream,
+      ErrorCode.InvalidStream,
+    ]);
+    emitRaw(attacker, 'subscribe', { streams: 5 }); // no ack callback
+    emitRaw(attacker, 'drop_tables', { please: true });
+    emitRaw(attacker, 'unsubscribe', { streams: [42] }, () => undefined);
+    await expectEventually(() =>
+      expect(attackerErrors.map((e) => e.code)).toEqual([ErrorCode.InvalidMessage, ErrorCode.InvalidMessage]),
+    );
+    expect(attacker.connected).toBe(true);
+
+    await t.http('PUT', `/tasks/${taskId}/status`, 'quiet', { status: 'done' });
+    await expectEventually(() => expect(seen.all.map((e) => e.type)).toContain('task.status_changed'));
+    expect(errors).toEqual([]);
+  });
+
+  it('a subscription succeeds exactly when the rules allow it (property-based over users, roles, tasks and names)', async () => {
+    const users = ['p1', 'p2', 'p3', 'p4'];
+    const tasks = await Promise.all(
+      users.map(async (owner, i) => ({ id: await newTask(owner, [users[(i + 1) % users.length]!]), owner, member: users[(i + 1) % users.length]! })),
+    );
+    const roles: Role[] = ['user', 'operator', 'admin'];
+    const sockets = new Map<string, TestSocket>();
+    for (const user of users) for (const role of roles) sockets.set(`${user}/${role}`, await open(user, role));
+
+    const streamArb = fc.oneof(
+      fc.constantFrom(...tasks.map((task) => taskStream(task.id))),
+      fc.constant(taskStream(randomUUID())),
+      fc.constantFrom(...users.map((u) => `user:${u}`)),
+      fc.constantFrom('system', 'queue:executions', 'queue:bad name', 'system:1', 'task:', 'user:', ''),
+      fc.string({ maxLength: 40 }),
+    );
+    const expected = (user: string, role: Role, stream: string): string => {
+      const task = tasks.find((x) => taskStream(x.id) === stream);
+      if (task) return role === 'admin' || task.owner === user || task.member === user ? 'ok' : ErrorCode.Forbidden;
+      if (/^task:[0-9a-f-]{36}$/.test(stream)) return ErrorCode.Forbidden; // no such task
+      if (/^user:[A-Za-z0-9._@|+-]{1,128}$/.test(stream)) return stream === `user:${user}` ? 'ok' : ErrorCode.Forbidden;
+      if (stream === 'system' || /^queue:[A-Za-z0-9._-]{1,64}$/.test(stream)) return role === 'user' ? ErrorCode.Forbidden : 'ok';
+      return stream.length === 0 ? ErrorCode.InvalidMessage : ErrorCode.InvalidStream;
+    };
+
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...users), fc.constantFrom(...roles), streamArb, async (user, role, stream) => {
+        const socket = sockets.get(`${user}/${role}`)!;
+        const answer = await subscribe(socket, [{ stream }]);
+        const outcome = !answer.ok ? answer.error.code : answer.results[0]!.ok ? 'ok' : answer.results[0]!.error.code;
+        expect(outcome).toBe(expected(user, role, stream));
+        if (outcome === 'ok' && stream !== `user:${user}`) {
+          await new Promise((resolve) => socket.emit('unsubscribe', { streams: [stream] }, resolve));
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});
