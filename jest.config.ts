@@ -30,6 +30,7 @@ const config: Config = {
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/jest.setup.ts'],
   testTimeout: 60_000,
 };
 

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { ErrorCode, type EventEnvelope } from '@taskdash/contract';
+import { Client } from 'pg';
+import { createTestDatabase, type TestDatabase } from '../../../../../test/test-database';
+import { EventPublisher } from './event-publisher.service';
+import { EventStore } from './event-store';
+import { PublishException } from './publish.exception';
+import type { SqlExecutor } from './sql-executor';
+
+/** A real PostgreSQL executor with switches to make it fail before or after the statement. */
+class FaultyExecutor implements SqlExecutor {
+  appends = 0;
+  failBefore = false;
+  /** Runs the statement (it commits) and then reports a failure: an unknown commit outcome. */
+  failAfterOnce = false;
+
+  constructor(private readonly client: Client) {}
+
+  async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    if (sql === EventStore.APPEND_SQL) this.appends++;
+    if (this.failBefore) throw new Error('connection refused');
+    const rows = (await this.client.query(sql, params)).rows as T[];
+    if (this.failAfterOnce && sql === EventStore.APPEND_SQL) {
+      this.failAfterOnce = false;
+      throw new Error('connection reset during commit');
+    }
+    return rows;
+  }
+}
+
+const options = { batchWindowMs: 2, maxBatchSize: 1000, maxPending: 500, enqueueTimeoutMs: 200, storeTimeoutMs: 300 };
+
+describe('EventPublisher (the one publish path)', () => {
+  let db: TestDatabase;
+  let client: Client;
+  let sql: FaultyExecutor;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    client = new Client({ connectionString: db.url });
+    await client.connect();
+  });
+  beforeEach(() => {
+    sql = new FaultyExecutor(client);
+    store = new EventStore(sql);
+  });
+  afterAll(async () => {
+    await client.end();
+    await db.drop();
+  });
+
+  const input = (taskId: string) => ({
+    stream: `task:${taskId}`,
+    type: 'task.status_changed' as const,
+    payload: { taskId, from: 'todo' as const, to: 'done' as const },
+  });
+
+  it('group-commits concurrent publishes: one INSERT per batch, contiguous seqs, emitted only after storing', async () => {
+    const publisher = new EventPublisher(store, options);
+    const emitted: EventEnvelope[] = [];
+    publisher.onStored((events) => emitted.push(...events));
+    const taskId = randomUUID();
+    const results = await Promise.all(Array.from({ length: 400 }, () => publisher.publish(input(taskId))));
+    expect(sql.appends).toBeLessThanOrEqual(3);
+    expect(results.map((e) => e.seq)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    expect(emitted.map((e) => e.seq)).toEqual(results.map((e) => e.seq));
+    const stored = await store.read(`task:${taskId}`, 0, 1000, 1000);
+    expect(stored.map((e) => e.id)).toEqual(results.map((e) => e.id));
+  });
+
+  it('refuses an event that breaks the contract before anything is stored', async () => {
+    const publisher = new EventPublisher(store, options);
+    const taskId = randomUUID();
+    await expect(publisher.publish({ ...input(taskId), payload: { taskId, from: 'todo', to: 'exploded' } } as never)).rejects.toMatchObject({
+      code: ErrorCode.InvalidMessage,
+    });
+    await expect(publisher.publish({ ...input(taskId), stream: 'task:nope' })).rejects.toBeInstanceOf(PublishException);
+    expect(sql.appends).toBe(0);
+  });
+
+  it('settles a batch whose commit outcome was unknown without storing it twice', async () => {
+    const publisher = new EventPublisher(store, options);
+    const emitted: EventEnvelope[] = [];
+    publisher.onStored((events) => emitted.push(...events));
+    sql.failAfterOnce = true;
+    const taskId = randomUUID();
+    const results = await Promise.all(Array.from({ length: 10 }, () => publisher.publish(input(taskId))));
+    expect(results.map((e) => e.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    const stored = await store.read(`task:${taskId}`, 0, 100, 100);
+    expect(stored).toHaveLength(10);
+    expect(emitted).toHaveLength(10);
+  });
+
+  it('when the database is down: callers get unavailable after a bounded wait, the queue stays bounded, nothing acknowledged is lost', async () => {
+    const publisher = new EventPublisher(store, options);
+    const taskId = randomUUID();
+    const acknowledged = await publisher.publish(input(taskId));
+    sql.failBefore = true;
+    const started = Date.now();
+    const attempts = Array.from({ length: 800 }, () => publisher.publish(input(taskId)).then(() => 'stored', (e: PublishException) => e.code));
+    expect(publisher.backlog).toBeLessThanOrEqual(options.maxPending);
+    const outcomes = await Promise.all(attempts);
+    expect(new Set(outcomes)).toEqual(new Set([ErrorCode.Unavailable]));
+    expect(Date.now() - started).toBeLessThan(5000);
+    sql.failBefore = false;
+    const after = await publisher.publish(input(taskId));
+    const stored = await store.read(`task:${taskId}`, 0, 10_000, 10_000);
+    expect(stored.map((e) => e.id)).toEqual([acknowledged.id, after.id]);
+  });
+
+  it('drain stores everything accepted and refuses new events', async () => {
+    const publisher = new EventPublisher(store, options);
+    const taskId = randomUUID();
+    const pending = Array.from({ length: 50 }, () => publisher.publish(input(taskId)));
+    await publisher.drain();
+    await expect(Promise.all(pending)).resolves.toHaveLength(50);
+    await expect(publisher.publish(input(taskId))).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+  });
+});
