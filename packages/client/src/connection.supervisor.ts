@@ -185,7 +185,10 @@ export class ConnectionSupervisor {
     this.clearTimer();
     const delay = retryAfterMs !== undefined ? this.backoff.after(retryAfterMs) : this.backoff.next();
     if (delay === undefined) {
-      return this.fail({ code: 'reconnect_failed', message: 'Gave up after the configured reconnection attempts' });
+      return this.fail({
+        code: 'reconnect_failed',
+        message: 'Gave up after the configured reconnection attempts',
+      });
     }
     this.timer = setTimeout(() => {
       this.timer = undefined;

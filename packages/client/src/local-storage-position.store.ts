@@ -55,7 +55,10 @@ export class LocalStoragePositionStore implements PositionStore {
 
   set(stream: string, position: StreamPosition): void {
     try {
-      this.storage.setItem(this.prefix + stream, JSON.stringify({ seq: position.seq, epoch: position.epoch }));
+      this.storage.setItem(
+        this.prefix + stream,
+        JSON.stringify({ seq: position.seq, epoch: position.epoch }),
+      );
     } catch {
       // Quota exceeded or storage disabled (private mode): the position stays in the
       // client's memory, so only resuming after a page reload is lost.

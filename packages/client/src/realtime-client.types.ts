@@ -10,7 +10,8 @@ import type { ClientErrorPayload, RealtimeException } from './realtime.exception
  * - `failed`: the server refused in a way reconnecting cannot fix (see `StateChange.error`);
  *   call `connect()` again once the cause is fixed (e.g. with a new token).
  */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'resumed' | 'disconnected' | 'failed';
+export type ConnectionState =
+  'connecting' | 'connected' | 'reconnecting' | 'resumed' | 'disconnected' | 'failed';
 
 /** What `on('state')` listeners receive. */
 export interface StateChange {
@@ -34,7 +35,10 @@ export type ReloadReason = RecoveryFailure | 'gap';
 export interface ReloadNotice {
   stream: string;
   reason: ReloadReason;
-  /** The position the client continues from. */
+  /**
+   * The position the client continues from: events with a greater `seq` keep being delivered.
+   * An app that reloads should apply only events newer than what its reload returned.
+   */
   position: StreamPosition;
 }
 

@@ -1,11 +1,10 @@
 import {
+  ErrorCode,
   MAX_STREAMS_PER_REQUEST,
-  type ErrorCode,
-  type EventEnvelope,
   type StreamPosition,
-  type SubscribeAck,
   type SubscribeResult,
 } from '@taskdash/contract';
+import { request } from './ack-request.util';
 import { chunk } from './chunk.util';
 import { ConnectionSupervisor } from './connection.supervisor';
 import { isEnvelope } from './envelope.util';
@@ -20,6 +19,7 @@ import type {
 import { RealtimeException } from './realtime.exception';
 import { StreamSequencer, type SequencerOutcome } from './stream.sequencer';
 import { SubscriptionRegistry } from './subscription.registry';
+import { SubscriptionSender } from './subscription.sender';
 
 /**
  * The real-time client of the task dashboard: one authenticated Socket.IO connection to
@@ -40,7 +40,7 @@ export class RealtimeClient {
   private readonly subscriptions = new SubscriptionRegistry();
   private readonly listeners: ListenerRegistry<RealtimeClientEvents>;
   private readonly streamListeners: ListenerRegistry<Record<string, StreamListener>>;
-  private readonly replayTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly sender: SubscriptionSender;
   private readonly ackTimeoutMs: number;
 
   constructor(options: RealtimeClientOptions) {
@@ -55,6 +55,16 @@ export class RealtimeClient {
       onOffline: () => this.onOffline(),
       onError: (error) => this.listeners.emit('error', error),
     });
+    this.sender = new SubscriptionSender(
+      this.supervisor,
+      this.sequencer,
+      this.subscriptions,
+      this.ackTimeoutMs,
+      {
+        dispatch: (outcomes) => this.dispatch(outcomes),
+        subscriptionFailed: (failure) => this.listeners.emit('subscription_failed', failure),
+      },
+    );
     const { socket } = this.supervisor;
     socket.on('events', (batch) => this.onEvents(batch));
     socket.on('access_revoked', (notice) => this.onAccessRevoked(notice));
@@ -95,14 +105,17 @@ export class RealtimeClient {
    * Subscribes to one or more streams, from their last known positions, and remembers them
    * for every reconnect. Resolves with one result per stream (in the given order) once the
    * server answered, which waits for the connection if there is none yet. A refused stream
-   * (`ok: false`) is not remembered.
+   * (`ok: false`) is not remembered. Rejects with `closed` when the client is `failed` or is
+   * closed before the answer, and with `timeout` when the server does not answer in time.
    *
    * @example
    * const [task] = await client.subscribe(taskStream(id));
    * if (!task.ok) showError(task.error.code);
    */
   async subscribe(streams: string | readonly string[]): Promise<SubscribeResult[]> {
-    if (this.state === 'failed') throw new RealtimeException('closed', 'The connection failed; call connect() first');
+    if (this.state === 'failed') {
+      throw new RealtimeException('closed', 'The connection failed; call connect() first');
+    }
     const list = distinct(streams);
     const pending = this.subscriptions.want(list);
     if (this.supervisor.socket.connected) this.sendInBackground(this.subscriptions.takeUnsent(list));
@@ -115,22 +128,24 @@ export class RealtimeClient {
    */
   async unsubscribe(streams: string | readonly string[]): Promise<void> {
     const list = distinct(streams);
-    this.subscriptions.drop(list, new RealtimeException('cancelled', 'Unsubscribed before the subscribe was answered'));
-    for (const stream of list) this.forget(stream);
+    this.subscriptions.drop(
+      list,
+      new RealtimeException('cancelled', 'Unsubscribed before the subscribe was answered'),
+    );
+    for (const stream of list) this.sender.forget(stream);
     const { socket } = this.supervisor;
     if (!socket.connected || list.length === 0) return;
     const generation = this.supervisor.generation;
     const parts = chunk(list, MAX_STREAMS_PER_REQUEST);
     const answers = await Promise.all(
       parts.map((part) =>
-        socket
-          .timeout(this.ackTimeoutMs)
-          .emitWithAck('unsubscribe', { streams: part })
-          .catch((error: unknown) => {
-            // A lost connection unsubscribes everything on the server anyway.
-            if (generation !== this.supervisor.generation) return undefined;
-            throw new RealtimeException('timeout', 'unsubscribe was not acknowledged in time', { cause: error });
-          }),
+        request(socket, 'unsubscribe', { streams: part }, this.ackTimeoutMs).catch((error: unknown) => {
+          // A lost connection unsubscribes everything on the server anyway.
+          if (generation !== this.supervisor.generation) return undefined;
+          throw new RealtimeException('timeout', 'unsubscribe was not acknowledged in time', {
+            cause: error,
+          });
+        }),
       ),
     );
     const refused = answers.find((answer) => answer && !answer.ok);
@@ -161,73 +176,18 @@ export class RealtimeClient {
   }
 
   private async resubscribe(): Promise<void> {
-    await this.send(this.subscriptions.takeUnsent(this.subscriptions.all()));
+    await this.sender.send(this.subscriptions.takeUnsent(this.subscriptions.all()));
   }
 
   private sendInBackground(streams: readonly string[]): void {
-    this.send(streams).catch((error: unknown) =>
-      this.listeners.emit('error', new RealtimeException('internal_error', String(error), { cause: error })),
-    );
-  }
-
-  /** One `subscribe` message per MAX_STREAMS_PER_REQUEST streams. */
-  private async send(streams: readonly string[]): Promise<void> {
-    await Promise.all(chunk(streams, MAX_STREAMS_PER_REQUEST).map((part) => this.sendChunk(part)));
-  }
-
-  private async sendChunk(streams: readonly string[]): Promise<void> {
-    const generation = this.supervisor.generation;
-    const entries = streams.map((stream) => {
-      const position = this.sequencer.position(stream);
-      this.sequencer.hold(stream);
-      return { stream, ...(position && { position: { seq: position.seq, epoch: position.epoch } }) };
-    });
-    let answer: SubscribeAck;
-    try {
-      answer = await this.supervisor.socket
-        .timeout(this.ackTimeoutMs)
-        .emitWithAck('subscribe', { streams: entries });
-    } catch (error) {
-      // After a disconnect the resubscribe on reconnect answers the waiters.
-      if (generation !== this.supervisor.generation) return;
-      return this.failUnanswered(streams, error);
-    }
-    if (generation !== this.supervisor.generation) return;
-    const results = new Map(answer.ok ? answer.results.map((r) => [r.stream, r]) : []);
-    for (const { stream, position } of entries) {
-      const error = answer.ok ? missingResult : answer.error;
-      this.applyResult(results.get(stream) ?? { stream, ok: false, error }, position);
-    }
-  }
-
-  private failUnanswered(streams: readonly string[], cause: unknown): void {
-    const error = new RealtimeException('timeout', `subscribe was not acknowledged within ${this.ackTimeoutMs} ms`, {
-      cause,
-    });
-    this.dispatch(streams.flatMap((stream) => this.sequencer.release(stream)));
-    for (const stream of this.subscriptions.fail(streams, error)) {
-      this.listeners.emit('subscription_failed', { stream, error: error.toPayload() });
-    }
-  }
-
-  private applyResult(result: SubscribeResult, requested: StreamPosition | undefined): void {
-    const { stream } = result;
-    if (this.subscriptions.isDropped(stream)) return this.forget(stream);
-    const outcomes = result.ok ? this.sequencer.settle(stream, result, requested) : this.sequencer.release(stream);
-    if (this.sequencer.isHolding(stream)) this.watchReplay(stream);
-    const awaited = this.subscriptions.settle(result);
-    if (!result.ok && !awaited) this.listeners.emit('subscription_failed', { stream, error: result.error });
-    this.dispatch(outcomes);
-  }
-
-  /** Bounds the wait for a promised replay, so a lost one becomes a reload, not a stall. */
-  private watchReplay(stream: string): void {
-    clearTimeout(this.replayTimers.get(stream));
-    const timer = setTimeout(() => {
-      this.replayTimers.delete(stream);
-      this.dispatch(this.sequencer.expire(stream));
-    }, this.ackTimeoutMs);
-    this.replayTimers.set(stream, timer);
+    this.sender
+      .send(streams)
+      .catch((error: unknown) =>
+        this.listeners.emit(
+          'error',
+          new RealtimeException('internal_error', String(error), { cause: error }),
+        ),
+      );
   }
 
   private onEvents(batch: unknown): void {
@@ -255,16 +215,25 @@ export class RealtimeClient {
   }
 
   private onAccessRevoked(notice: { stream: string; code: ErrorCode; message: string }): void {
-    this.subscriptions.drop([notice.stream], new RealtimeException('cancelled', 'Access to the stream was revoked'));
-    this.forget(notice.stream);
-    this.listeners.emit('access_revoked', { stream: notice.stream, code: notice.code, message: notice.message });
+    const { stream } = notice;
+    if (notice.code === ErrorCode.HistoryExpired) {
+      // The replay ran into purged history, access itself is intact. Subscribing again from
+      // the same position makes the server answer `history_expired`, which becomes a reload.
+      if (this.supervisor.socket.connected) this.sendInBackground(this.subscriptions.takeUnsent([stream]));
+      return;
+    }
+    this.subscriptions.drop([stream], new RealtimeException('cancelled', 'Access to the stream was revoked'));
+    this.sender.forget(stream);
+    this.listeners.emit('access_revoked', { stream, code: notice.code, message: notice.message });
   }
 
   private onState(change: StateChange): void {
     if (change.state === 'failed' || change.state === 'disconnected') {
-      this.clearReplayTimers();
+      this.sender.clearTimers();
       const reason = change.error ? `: ${change.error.message}` : '';
-      this.subscriptions.rejectAll(new RealtimeException('closed', `The connection is ${change.state}${reason}`));
+      this.subscriptions.rejectAll(
+        new RealtimeException('closed', `The connection is ${change.state}${reason}`),
+      );
     }
     this.listeners.emit('state', change);
   }
@@ -272,22 +241,14 @@ export class RealtimeClient {
   private onOffline(): void {
     this.subscriptions.offline();
     this.sequencer.reset();
-    this.clearReplayTimers();
-  }
-
-  private forget(stream: string): void {
-    clearTimeout(this.replayTimers.get(stream));
-    this.replayTimers.delete(stream);
-    this.sequencer.forget(stream);
-  }
-
-  private clearReplayTimers(): void {
-    for (const timer of this.replayTimers.values()) clearTimeout(timer);
-    this.replayTimers.clear();
+    this.sender.clearTimers();
   }
 
   private reportInvalid(): void {
-    this.listeners.emit('error', new RealtimeException('invalid_message', 'Ignored a malformed events message'));
+    this.listeners.emit(
+      'error',
+      new RealtimeException('invalid_message', 'Ignored a malformed events message'),
+    );
   }
 
   private onListenerError(error: unknown, event: string): void {
@@ -298,11 +259,12 @@ export class RealtimeClient {
       });
       return;
     }
-    this.listeners.emit('error', new RealtimeException('internal_error', `A '${event}' listener threw`, { cause: error }));
+    this.listeners.emit(
+      'error',
+      new RealtimeException('internal_error', `A '${event}' listener threw`, { cause: error }),
+    );
   }
 }
-
-const missingResult = { code: 'internal_error', message: 'The server sent no result for this stream' } as const;
 
 function distinct(streams: string | readonly string[]): string[] {
   return typeof streams === 'string' ? [streams] : [...new Set(streams)];

@@ -10,12 +10,7 @@ import type { ErrorCode, ErrorPayload } from '@taskdash/contract';
  * - `token_provider_failed`: the token provider threw or rejected.
  */
 export type ClientErrorCode =
-  | ErrorCode
-  | 'timeout'
-  | 'closed'
-  | 'cancelled'
-  | 'reconnect_failed'
-  | 'token_provider_failed';
+  ErrorCode | 'timeout' | 'closed' | 'cancelled' | 'reconnect_failed' | 'token_provider_failed';
 
 /** `{ code, message }` like the server's {@link ErrorPayload}, with client codes allowed. */
 export interface ClientErrorPayload {

@@ -3,7 +3,8 @@ import type { PositionStore } from './position-store.types';
 import type { ReloadNotice, ReloadReason } from './realtime-client.types';
 
 /** What the client must do with the events the sequencer let through, in this order. */
-export type SequencerOutcome = { kind: 'deliver'; event: EventEnvelope } | { kind: 'reload'; notice: ReloadNotice };
+export type SequencerOutcome =
+  { kind: 'deliver'; event: EventEnvelope } | { kind: 'reload'; notice: ReloadNotice };
 
 export type AcceptedSubscription = Extract<SubscribeResult, { ok: true }>;
 
@@ -56,7 +57,11 @@ export class StreamSequencer {
   }
 
   /** The server accepted the subscribe: `requested` is the position the client sent. */
-  settle(stream: string, result: AcceptedSubscription, requested: StreamPosition | undefined): SequencerOutcome[] {
+  settle(
+    stream: string,
+    result: AcceptedSubscription,
+    requested: StreamPosition | undefined,
+  ): SequencerOutcome[] {
     const hold = this.holds.get(stream) ?? { until: Infinity, buffer: [] };
     this.holds.set(stream, hold);
     const out: SequencerOutcome[] = [];
