@@ -20,7 +20,9 @@ export async function createApp(runtime: AppRuntime): Promise<INestApplication> 
     new AppIoAdapter(app, {
       allowedOrigins: config.allowedOrigins,
       transports: ['websocket'],
-      maxHttpBufferSize: 64 * 1024,
+      // The engine's hard cap sits above the message limit, so an oversized message gets a
+      // `message_too_large` answer instead of a silent transport close.
+      maxHttpBufferSize: config.limits.maxMessageBytes * 4,
       ...(runtime.redis ? { redis: { pub: runtime.redis.pub, sub: runtime.redis.sub, key: config.redisKeyPrefix } } : {}),
     }),
   );

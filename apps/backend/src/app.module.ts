@@ -1,11 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_CONFIG, REDIS } from './app.constants';
+import { APP_CONFIG, REDIS, REDIS_CONNECTIONS } from './app.constants';
 import { AuthModule } from './auth/auth.module';
 import type { AppRuntime } from './app.runtime';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { ReadinessService } from './health/readiness.service';
 import { TasksModule } from './tasks/tasks.module';
+import { UsersModule } from './users/users.module';
 import { WebsocketModule } from './websocket/websocket.module';
 import { DEFAULT_WEBSOCKET_OPTIONS } from './websocket/websocket-options.types';
 
@@ -31,17 +32,29 @@ export class AppModule {
             maxAgeMs: config.events.retentionMaxAgeMs,
             maxPerStream: config.events.retentionMaxPerStream,
           },
+          limits: {
+            ...DEFAULT_WEBSOCKET_OPTIONS.limits,
+            maxMessageBytes: config.limits.maxMessageBytes,
+            messagesPerSecond: config.limits.messagesPerSecond,
+            messageBurst: config.limits.messagesPerSecond * 2,
+            maxConnectionsPerUser: config.limits.maxConnectionsPerUser,
+            connectionsPerSecondPerIp: config.limits.connectionsPerSecondPerIp,
+            connectionBurstPerIp: Math.ceil(config.limits.connectionsPerSecondPerIp * 2.5),
+          },
+          tokens: { refreshWarningMs: config.limits.refreshWarningMs, expiryGraceMs: config.limits.expiryGraceMs },
           ...runtime.websocketOverrides,
         }),
         TasksModule,
+        UsersModule,
       ],
       controllers: [HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: REDIS, useValue: runtime.redis?.client },
+        { provide: REDIS_CONNECTIONS, useValue: runtime.redis },
         ReadinessService,
       ],
-      exports: [APP_CONFIG, REDIS],
+      exports: [APP_CONFIG, REDIS, REDIS_CONNECTIONS],
     };
   }
 }

@@ -21,6 +21,7 @@ export {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   StreamPositionSchema,
+  RefreshTokenRequestSchema,
   MAX_STREAMS_PER_REQUEST,
   EVENTS_NAMESPACE,
   CLIENT_MESSAGES,
@@ -36,4 +37,7 @@ export type {
   DisconnectNotice,
   ClientToServerEvents,
   ServerToClientEvents,
+  RefreshTokenRequest,
+  RefreshTokenAck,
+  TokenExpiringNotice,
 } from './messages';

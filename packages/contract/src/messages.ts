@@ -63,10 +63,28 @@ export interface DisconnectNotice {
   retryAfterMs?: number;
 }
 
+export const RefreshTokenRequestSchema = z.strictObject({ token: z.string().min(1).max(8192) });
+export type RefreshTokenRequest = z.infer<typeof RefreshTokenRequestSchema>;
+/** `expiresAt`: the new expiry, in ms since the epoch. */
+export type RefreshTokenAck = Ack<{ expiresAt: number }>;
+
+/** Sent shortly before the socket's token expires: send `refresh_token` before `expiresAt`. */
+export interface TokenExpiringNotice {
+  /** Expiry of the current token, in ms since the epoch. */
+  expiresAt: number;
+  /** After this moment (ms since the epoch) the socket is disconnected with `token_expired`. */
+  disconnectAt: number;
+}
+
 /** Client-to-server messages (the Socket.IO `ClientToServerEvents` generic). */
 export interface ClientToServerEvents {
   subscribe: (request: SubscribeRequest, ack: (answer: SubscribeAck) => void) => void;
   unsubscribe: (request: UnsubscribeRequest, ack: (answer: UnsubscribeAck) => void) => void;
+  /**
+   * Replaces the socket's token without reconnecting. The new token is verified fully and
+   * must have the same subject; rooms and event flow continue untouched.
+   */
+  refresh_token: (request: RefreshTokenRequest, ack: (answer: RefreshTokenAck) => void) => void;
 }
 
 /** Server-to-client messages (the Socket.IO `ServerToClientEvents` generic). */
@@ -79,6 +97,8 @@ export interface ServerToClientEvents {
   access_revoked: (notice: { stream: string; code: ErrorCode; message: string }) => void;
   /** The server is about to close the socket for this reason. */
   disconnect_reason: (notice: DisconnectNotice) => void;
+  /** The token expires soon; answer with `refresh_token`. */
+  token_expiring: (notice: TokenExpiringNotice) => void;
 }
 
 /** Lists every key of an event map; the compiler rejects a missing or an extra name. */
@@ -89,7 +109,7 @@ const namesOf = <T>(names: { [K in keyof T]-?: true }): readonly (keyof T & stri
  * The names of the client-to-server messages, for code that needs them at run time (the
  * AsyncAPI drift test, a gateway rejecting unknown names).
  */
-export const CLIENT_MESSAGES = namesOf<ClientToServerEvents>({ subscribe: true, unsubscribe: true });
+export const CLIENT_MESSAGES = namesOf<ClientToServerEvents>({ subscribe: true, unsubscribe: true, refresh_token: true });
 
 /** The names of the server-to-client messages (see `CLIENT_MESSAGES`). */
 export const SERVER_MESSAGES = namesOf<ServerToClientEvents>({
@@ -97,6 +117,7 @@ export const SERVER_MESSAGES = namesOf<ServerToClientEvents>({
   error: true,
   access_revoked: true,
   disconnect_reason: true,
+  token_expiring: true,
 });
 
 /** The name of the Socket.IO namespace the gateway listens on. */

@@ -3,6 +3,7 @@ import { ErrorCode } from '@taskdash/contract';
 import type { Request } from 'express';
 import { AuthException } from './auth.exception';
 import { JwtVerifierService } from './jwt-verifier.service';
+import { SessionStateService } from './session-state.service';
 import type { Principal } from './principal.types';
 
 export type AuthenticatedRequest = Request & { principal: Principal };
@@ -10,9 +11,12 @@ export type AuthenticatedRequest = Request & { principal: Principal };
 /** HTTP counterpart of the socket middleware: `Authorization: Bearer <jwt>`, same checks. */
 @Injectable()
 export class HttpAuthGuard implements CanActivate {
-  constructor(private readonly verifier: JwtVerifierService) {}
+  constructor(
+    private readonly verifier: JwtVerifierService,
+    private readonly sessions: SessionStateService,
+  ) {}
 
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     if (!header) throw new AuthException(ErrorCode.TokenMissing, 'missing Authorization: Bearer header');
@@ -20,7 +24,7 @@ export class HttpAuthGuard implements CanActivate {
     if (scheme?.toLowerCase() !== 'bearer' || !token) {
       throw new AuthException(ErrorCode.TokenInvalid, 'Authorization header must be "Bearer <token>"');
     }
-    request.principal = this.verifier.verify(token);
+    request.principal = await this.sessions.resolve(this.verifier.verify(token));
     return true;
   }
 }

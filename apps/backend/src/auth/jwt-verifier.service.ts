@@ -50,6 +50,7 @@ export class JwtVerifierService {
       role: role as Role,
       jti: typeof claims.jti === 'string' ? claims.jti : undefined,
       expiresAt: claims.exp * 1000,
+      issuedAt: typeof claims.iat === 'number' ? claims.iat * 1000 : 0,
     };
   }
 }

@@ -9,6 +9,8 @@ export interface Principal {
   jti: string | undefined;
   /** Expiry, in milliseconds since the epoch. */
   expiresAt: number;
+  /** `iat`, in milliseconds since the epoch (0 when the token has none). */
+  issuedAt: number;
 }
 
 export const isAdmin = (p: Principal): boolean => p.role === 'admin';

@@ -69,6 +69,18 @@ export const EnvSchema = z
     RETENTION_MAX_AGE_HOURS: int(1, 100_000).default(168),
     /** Most streams one socket may subscribe to. @default 200 */
     MAX_SUBSCRIPTIONS_PER_SOCKET: int(1, 100_000).default(200),
+    /** Largest client socket message in bytes. @default 65536 */
+    MAX_MESSAGE_BYTES: int(256, 16 * 1024 * 1024).default(65_536),
+    /** Sustained client messages per second per socket (burst: twice this). @default 20 */
+    MESSAGES_PER_SECOND: int(1, 100_000).default(20),
+    /** Concurrent connections of one user per node. @default 20 */
+    MAX_CONNECTIONS_PER_USER: int(1, 100_000).default(20),
+    /** Sustained handshakes per second per IP (burst: 2.5x). @default 20 */
+    CONNECTIONS_PER_SECOND_PER_IP: int(1, 100_000).default(20),
+    /** Seconds before token expiry that the socket is asked to refresh. @default 60 */
+    TOKEN_REFRESH_WARNING_SEC: int(1, 3600).default(60),
+    /** Seconds after token expiry before an unrefreshed socket is disconnected. @default 5 */
+    TOKEN_EXPIRY_GRACE_SEC: int(0, 300).default(5),
     /** Seconds a SIGTERM waits for in-flight work before exiting. @default 30 */
     SHUTDOWN_TIMEOUT_SEC: int(1, 600).default(30),
   })

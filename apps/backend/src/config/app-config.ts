@@ -22,6 +22,14 @@ export interface AppConfig {
   allowedOrigins: string[];
   redisKeyPrefix: string;
   events: { replayMaxEvents: number; retentionMaxPerStream: number; retentionMaxAgeMs: number; maxSubscriptionsPerSocket: number };
+  limits: {
+    maxMessageBytes: number;
+    messagesPerSecond: number;
+    maxConnectionsPerUser: number;
+    connectionsPerSecondPerIp: number;
+    refreshWarningMs: number;
+    expiryGraceMs: number;
+  };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
   shutdownTimeoutMs: number;
 }
@@ -71,6 +79,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       retentionMaxPerStream: env.RETENTION_MAX_PER_STREAM,
       retentionMaxAgeMs: env.RETENTION_MAX_AGE_HOURS * 3600_000,
       maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,
+    },
+    limits: {
+      maxMessageBytes: env.MAX_MESSAGE_BYTES,
+      messagesPerSecond: env.MESSAGES_PER_SECOND,
+      maxConnectionsPerUser: env.MAX_CONNECTIONS_PER_USER,
+      connectionsPerSecondPerIp: env.CONNECTIONS_PER_SECOND_PER_IP,
+      refreshWarningMs: env.TOKEN_REFRESH_WARNING_SEC * 1000,
+      expiryGraceMs: env.TOKEN_EXPIRY_GRACE_SEC * 1000,
     },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SEC * 1000,

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ErrorCode, type TaskSnapshot, type TaskStatus } from '@taskdash/contract';
+import { ErrorCode, executionStream, taskStream, type TaskSnapshot, type TaskStatus } from '@taskdash/contract';
 import { isAdmin, type Principal } from '../auth/principal.types';
 import { ApiException } from '../common/api.exception';
 import { PRISMA } from '../database/database.types';
 import type { PrismaClient } from '../generated/prisma/client';
+import { AccessRevocationService } from '../websocket/channels/access-revocation.service';
 import { TaskEventsService } from '../websocket/events/task-events.service';
 import { TASK_WITH_MEMBERS, toTaskSnapshot, type TaskWithMembers } from './task-snapshot.util';
 import type { CreateTaskBody, UpdateTaskBody } from './tasks.schemas';
@@ -20,6 +21,7 @@ export class TasksService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
     private readonly events: TaskEventsService,
+    private readonly access: AccessRevocationService,
   ) {}
 
   async create(principal: Principal, body: CreateTaskBody): Promise<TaskSnapshot> {
@@ -87,14 +89,27 @@ export class TasksService {
   async removeMember(principal: Principal, taskId: string, userId: string): Promise<TaskSnapshot> {
     await this.findManageable(principal, taskId);
     const removed = await this.prisma.taskMember.deleteMany({ where: { taskId, userId } });
-    if (removed.count > 0) await this.events.memberRemoved({ taskId, userId });
+    if (removed.count > 0) {
+      // Live sockets lose the streams on every node before anything else is published.
+      await this.access.apply({ kind: 'streams', userId, streams: await this.streamsOf(taskId), at: Date.now() });
+      await this.events.memberRemoved({ taskId, userId });
+    }
     return this.get(principal, taskId);
   }
 
   async delete(principal: Principal, taskId: string): Promise<void> {
     const task = await this.findManageable(principal, taskId);
+    const streams = await this.streamsOf(taskId);
     await this.prisma.task.delete({ where: { id: taskId } });
+    // Subscribers see `task.deleted` on the task stream, then lose it (and its executions).
     await this.events.deleted({ taskId, members: task.members.map((m) => m.userId), ownerId: task.ownerId });
+    await this.access.apply({ kind: 'streams-all', streams, at: Date.now() });
+  }
+
+  /** The task's stream and its executions' streams: what access to the task covers. */
+  private async streamsOf(taskId: string): Promise<string[]> {
+    const executions = await this.prisma.execution.findMany({ where: { taskId }, select: { id: true } });
+    return [taskStream(taskId), ...executions.map((e) => executionStream(e.id))];
   }
 
   private async findVisible(principal: Principal, taskId: string): Promise<TaskWithMembers> {

@@ -5,7 +5,19 @@ import type { Principal } from '../auth/principal.types';
 /** Messages between backend nodes, carried by the Socket.IO adapter (`serverSideEmit`). */
 export interface InterServerEvents {
   'node:events': (events: EventEnvelope[]) => void;
+  'node:access': (change: AccessChange) => void;
 }
+
+/** A permission change that every node applies to its own sockets. `at`: when it happened (ms). */
+export type AccessChange =
+  /** `userId` lost these streams (removed from a task). */
+  | { kind: 'streams'; userId: string; streams: string[]; at: number }
+  /** Nobody may see these streams any more (task deleted). */
+  | { kind: 'streams-all'; streams: string[]; at: number }
+  /** The user's role changed: re-check every subscription. */
+  | { kind: 'user'; userId: string; at: number }
+  /** Close the user's sockets (all, or those using `jti`) with this reason. */
+  | { kind: 'disconnect'; userId: string; jti?: string; code: 'user_disabled' | 'token_revoked'; at: number };
 
 /** Per-socket state. Everything here goes away with the socket. */
 export interface SocketData {
@@ -14,7 +26,12 @@ export interface SocketData {
   subscriptions: Set<string>;
   /** Serialises this socket's subscribe/unsubscribe requests. */
   queue: Promise<void>;
+  /** Token expiry warning and disconnect timers. */
+  timers: { warn?: NodeJS.Timeout; expire?: NodeJS.Timeout };
 }
+
+/** A room every socket of a user is in, whatever it subscribed to. */
+export const userRoom = (userId: string): string => `u:${userId}`;
 
 export type AppSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 export type AppNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -30,6 +30,32 @@ export interface RetentionOptions {
   intervalMs: number;
 }
 
+/** What one socket (and one user, one IP) may do. */
+export interface LimitOptions {
+  /** Largest client message, in bytes of its JSON arguments. @default 65536 */
+  maxMessageBytes: number;
+  /** Sustained client messages per second per socket. @default 20 */
+  messagesPerSecond: number;
+  /** Burst of client messages per socket. @default 40 */
+  messageBurst: number;
+  /** Refused messages within 10 s after which the socket is disconnected. @default 20 */
+  disconnectAfterRefusals: number;
+  /** Concurrent connections of one user on one node. @default 20 */
+  maxConnectionsPerUser: number;
+  /** Sustained handshakes per second per IP address. @default 20 */
+  connectionsPerSecondPerIp: number;
+  /** Burst of handshakes per IP address. @default 50 */
+  connectionBurstPerIp: number;
+}
+
+/** Token lifetime on a live socket. */
+export interface TokenOptions {
+  /** How long before expiry `token_expiring` is sent, in ms (at most half the token's life). @default 60000 */
+  refreshWarningMs: number;
+  /** How long after expiry an unrefreshed socket is disconnected, in ms. @default 5000 */
+  expiryGraceMs: number;
+}
+
 /** Options of `WebsocketModule.forRoot`. */
 export interface WebsocketModuleOptions {
   /** Browser origins allowed to connect (also for WebSocket upgrades); `*` allows any. */
@@ -46,6 +72,8 @@ export interface WebsocketModuleOptions {
   maxSubscriptionsPerSocket: number;
   /** True when the Socket.IO Redis adapter connects several nodes. @default false */
   multiNode: boolean;
+  limits: LimitOptions;
+  tokens: TokenOptions;
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOrigins' | 'multiNode'> = {
@@ -54,4 +82,14 @@ export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOri
   retention: { maxAgeMs: 7 * 24 * 3600 * 1000, maxPerStream: 10_000, intervalMs: 60_000 },
   headCheckIntervalMs: 1000,
   maxSubscriptionsPerSocket: 200,
+  limits: {
+    maxMessageBytes: 65_536,
+    messagesPerSecond: 20,
+    messageBurst: 40,
+    disconnectAfterRefusals: 20,
+    maxConnectionsPerUser: 20,
+    connectionsPerSecondPerIp: 20,
+    connectionBurstPerIp: 50,
+  },
+  tokens: { refreshWarningMs: 60_000, expiryGraceMs: 5000 },
 };

@@ -1,6 +1,12 @@
 import { Inject, Logger } from '@nestjs/common';
-import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import {
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import {
+  CLIENT_MESSAGES,
   EVENTS_NAMESPACE,
   ErrorCode,
   SubscribeRequestSchema,
@@ -8,42 +14,61 @@ import {
   userStream,
   type ErrorPayload,
 } from '@taskdash/contract';
-import type { z } from 'zod';
 import { JwtVerifierService } from '../auth/jwt-verifier.service';
+import { SessionStateService } from '../auth/session-state.service';
 import { createSocketAuthMiddleware } from './auth/socket-auth.middleware';
+import { AccessRevocationService } from './channels/access-revocation.service';
+import { disconnectWithReason } from './connection/disconnect.util';
+import { TokenLifecycleService } from './connection/token-lifecycle.service';
 import { EventFanout } from './delivery/event-fanout.service';
 import { roomStream } from './delivery/stream-room.util';
+import { ConnectionLimiter } from './limits/connection-limiter';
+import { MessageGuard } from './limits/message-guard';
 import { EventPublisher } from './persistence/event-publisher.service';
-import type { AppNamespace, AppSocket } from './socket.types';
+import { userRoom, type AppNamespace, type AppSocket } from './socket.types';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
 import type { WebsocketModuleOptions } from './websocket-options.types';
 
-const KNOWN_MESSAGES = new Set(['subscribe', 'unsubscribe']);
+const KNOWN_MESSAGES = new Set<string>(CLIENT_MESSAGES);
+const INVALID: ErrorPayload = { code: ErrorCode.InvalidMessage, message: 'message does not match the contract' };
 
-type Ack = (answer: unknown) => void;
+type Reply = (answer: unknown) => void;
 
 /**
- * The Socket.IO edge, kept thin: authenticate (middleware), join the user's own stream,
- * validate each message against the contract and hand it to `SubscriptionService`. A bad
- * message gets `{ ok: false, error: { code, message } }` (or an `error` event when it has
- * no acknowledgement callback); nothing a client sends can throw out of a handler.
+ * The Socket.IO edge, kept thin: admit (middleware), join the user's own rooms, put limits
+ * in front of every message, validate it against the contract and hand it to a service.
+ * A bad message gets `{ ok: false, error: { code, message } }` (or an `error` event when it
+ * has no acknowledgement callback); nothing a client sends can throw out of a handler.
  */
 @WebSocketGateway({ namespace: EVENTS_NAMESPACE })
-export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayConnection<AppSocket> {
+export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayConnection<AppSocket>, OnGatewayDisconnect<AppSocket> {
   private readonly logger = new Logger(WebsocketGateway.name);
 
   constructor(
     private readonly verifier: JwtVerifierService,
+    private readonly sessions: SessionStateService,
     private readonly subscriptions: SubscriptionService,
+    private readonly access: AccessRevocationService,
+    private readonly tokens: TokenLifecycleService,
+    private readonly limiter: ConnectionLimiter,
+    private readonly guard: MessageGuard,
     private readonly fanout: EventFanout,
     private readonly publisher: EventPublisher,
     @Inject(WEBSOCKET_OPTIONS) private readonly options: WebsocketModuleOptions,
   ) {}
 
   afterInit(namespace: AppNamespace): void {
-    namespace.use(createSocketAuthMiddleware(this.verifier, this.options.allowedOrigins));
+    namespace.use(
+      createSocketAuthMiddleware({
+        verifier: this.verifier,
+        sessions: this.sessions,
+        limiter: this.limiter,
+        allowedOrigins: this.options.allowedOrigins,
+      }),
+    );
     this.subscriptions.attach(namespace);
+    this.access.attach(namespace, this.options.multiNode);
     this.fanout.attach(namespace, this.publisher);
     namespace.adapter.on('delete-room', (room: string) => {
       const stream = roomStream(room);
@@ -52,53 +77,62 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
   }
 
   handleConnection(socket: AppSocket): void {
-    // The contract types these handlers, but what arrives is whatever the client sent.
+    const { userId } = socket.data.principal;
+    this.limiter.connected(userId);
+    void socket.join(userRoom(userId));
+    this.tokens.start(socket);
+    this.guard.install(socket, (abuser) => disconnectWithReason(abuser, ErrorCode.RateLimited, 'too many refused messages'));
     socket.on('subscribe', (payload, ack) => this.handle(socket, 'subscribe', payload as unknown, ack as unknown));
     socket.on('unsubscribe', (payload, ack) => this.handle(socket, 'unsubscribe', payload as unknown, ack as unknown));
+    socket.on('refresh_token', (payload, ack) => this.handle(socket, 'refresh_token', payload as unknown, ack as unknown));
     socket.onAny((event: unknown) => {
       if (typeof event !== 'string' || !KNOWN_MESSAGES.has(event)) {
-        this.fail(socket, String(event).slice(0, 64), undefined, { code: ErrorCode.InvalidMessage, message: 'unknown message' });
+        socket.emit('error', { code: ErrorCode.InvalidMessage, message: 'unknown message', event: String(event).slice(0, 64) });
       }
     });
-    const own = userStream(socket.data.principal.userId);
     void this.subscriptions
-      .enqueue(socket, () => this.subscriptions.subscribe(socket, [{ stream: own }], () => undefined))
+      .enqueue(socket, () => this.subscriptions.subscribe(socket, [{ stream: userStream(userId) }], () => undefined))
       .catch((error: Error) => this.logger.warn({ msg: 'joining user stream failed', error: error.message }));
   }
 
-  private handle(socket: AppSocket, event: 'subscribe' | 'unsubscribe', payload: unknown, ack: unknown): void {
-    const reply = typeof ack === 'function' ? (ack as Ack) : undefined;
-    const run = event === 'subscribe' ? this.subscribe(socket, payload, reply) : this.unsubscribe(socket, payload, reply);
-    run.catch((error: unknown) => {
+  handleDisconnect(socket: AppSocket): void {
+    // A socket refused by the middleware never connected and holds nothing.
+    if (!socket.data.principal || !socket.data.timers) return;
+    this.limiter.disconnected(socket.data.principal.userId);
+    this.tokens.stop(socket);
+  }
+
+  private handle(socket: AppSocket, event: string, payload: unknown, ack: unknown): void {
+    const reply = typeof ack === 'function' ? (ack as Reply) : (answer: unknown) => this.replyAsEvent(socket, event, answer);
+    this.dispatch(socket, event, payload, reply).catch((error: unknown) => {
       this.logger.error({ msg: `${event} failed`, socket: socket.id, error: (error as Error).message });
-      this.fail(socket, event, reply, { code: ErrorCode.Internal, message: 'internal error' });
+      reply({ ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } });
     });
   }
 
-  private async subscribe(socket: AppSocket, payload: unknown, reply: Ack | undefined): Promise<void> {
-    const request = this.parse(SubscribeRequestSchema, payload);
-    if (!request) return this.fail(socket, 'subscribe', reply, invalid);
-    await this.subscriptions.enqueue(socket, () =>
-      this.subscriptions.subscribe(socket, request.streams, (results) => reply?.({ ok: true, results })),
-    );
+  private async dispatch(socket: AppSocket, event: string, payload: unknown, reply: Reply): Promise<void> {
+    switch (event) {
+      case 'subscribe': {
+        const request = SubscribeRequestSchema.safeParse(payload);
+        if (!request.success) return reply({ ok: false, error: INVALID });
+        return this.subscriptions.enqueue(socket, () =>
+          this.subscriptions.subscribe(socket, request.data.streams, (results) => reply({ ok: true, results })),
+        );
+      }
+      case 'unsubscribe': {
+        const request = UnsubscribeRequestSchema.safeParse(payload);
+        if (!request.success) return reply({ ok: false, error: INVALID });
+        const streams = await this.subscriptions.enqueue(socket, () => this.subscriptions.unsubscribe(socket, request.data.streams));
+        return reply({ ok: true, streams });
+      }
+      case 'refresh_token':
+        return reply(await this.tokens.refresh(socket, payload));
+    }
   }
 
-  private async unsubscribe(socket: AppSocket, payload: unknown, reply: Ack | undefined): Promise<void> {
-    const request = this.parse(UnsubscribeRequestSchema, payload);
-    if (!request) return this.fail(socket, 'unsubscribe', reply, invalid);
-    const streams = await this.subscriptions.enqueue(socket, () => this.subscriptions.unsubscribe(socket, request.streams));
-    reply?.({ ok: true, streams });
-  }
-
-  private parse<S extends z.ZodType>(schema: S, payload: unknown): z.infer<S> | undefined {
-    const result = schema.safeParse(payload);
-    return result.success ? result.data : undefined;
-  }
-
-  private fail(socket: AppSocket, event: string, reply: Ack | undefined, error: ErrorPayload): void {
-    if (reply) reply({ ok: false, error });
-    else socket.emit('error', { ...error, event });
+  /** Without an acknowledgement callback only failures are worth telling. */
+  private replyAsEvent(socket: AppSocket, event: string, answer: unknown): void {
+    const error = (answer as { ok?: boolean; error?: ErrorPayload }).error;
+    if (error) socket.emit('error', { ...error, event });
   }
 }
-
-const invalid: ErrorPayload = { code: ErrorCode.InvalidMessage, message: 'message does not match the contract' };

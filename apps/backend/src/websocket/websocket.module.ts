@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { REDIS_CONNECTIONS } from '../app.constants';
+import type { RedisConnections } from '../app.runtime';
+import { JwtVerifierService } from '../auth/jwt-verifier.service';
+import { SessionStateService } from '../auth/session-state.service';
 import { PRISMA } from '../database/database.types';
+import { AccessRevocationService } from './channels/access-revocation.service';
+import { TokenLifecycleService } from './connection/token-lifecycle.service';
+import { ConnectionLimiter } from './limits/connection-limiter';
+import { MessageGuard } from './limits/message-guard';
 import { TaskAccessModule } from '../tasks/task-access.module';
 import { UserChannelsService } from './channels/user-channels.service';
 import { EventFanout } from './delivery/event-fanout.service';
@@ -61,12 +69,40 @@ const SQL = Symbol('WEBSOCKET_SQL');
       useFactory: (sql: ReturnType<typeof prismaExecutor>, options: WebsocketModuleOptions) =>
         new RetentionService(sql, options.retention),
     },
+    {
+      provide: AccessRevocationService,
+      inject: [SubscriptionService, UserChannelsService, REDIS_CONNECTIONS, WEBSOCKET_OPTIONS],
+      useFactory: (
+        subscriptions: SubscriptionService,
+        channels: UserChannelsService,
+        redis: RedisConnections | undefined,
+        options: WebsocketModuleOptions,
+      ) =>
+        // PING on the adapter's publishing connection returns once Redis has every earlier PUBLISH.
+        new AccessRevocationService(subscriptions, channels, options.multiNode && redis ? () => redis.pub.ping() : undefined),
+    },
+    {
+      provide: TokenLifecycleService,
+      inject: [JwtVerifierService, SessionStateService, AccessRevocationService, WEBSOCKET_OPTIONS],
+      useFactory: (
+        verifier: JwtVerifierService,
+        sessions: SessionStateService,
+        access: AccessRevocationService,
+        options: WebsocketModuleOptions,
+      ) => new TokenLifecycleService(verifier, sessions, options.tokens, (socket) => void access.recheck(socket)),
+    },
+    {
+      provide: ConnectionLimiter,
+      inject: [WEBSOCKET_OPTIONS],
+      useFactory: (options: WebsocketModuleOptions) => new ConnectionLimiter(options.limits),
+    },
+    { provide: MessageGuard, inject: [WEBSOCKET_OPTIONS], useFactory: (options: WebsocketModuleOptions) => new MessageGuard(options.limits) },
     UserChannelsService,
     TaskEventsService,
     WebsocketGateway,
     WebsocketLifecycleService,
   ],
-  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher],
+  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter],
 })
 export class WebsocketModule extends WebsocketConfigurableModule {}
 

@@ -1,7 +1,9 @@
-import { ErrorCode } from '@taskdash/contract';
+import { ErrorCode, type ErrorCode as Code } from '@taskdash/contract';
 import type { ExtendedError } from 'socket.io';
-import { AuthException, type AuthErrorCode } from '../../auth/auth.exception';
+import { AuthException } from '../../auth/auth.exception';
 import type { JwtVerifierService } from '../../auth/jwt-verifier.service';
+import type { SessionStateService } from '../../auth/session-state.service';
+import type { ConnectionLimiter } from '../limits/connection-limiter';
 import type { AppSocket } from '../socket.types';
 import { isOriginAllowed } from './origin.util';
 
@@ -10,40 +12,60 @@ const QUERY_CREDENTIALS = ['token', 'access_token', 'accesstoken', 'jwt', 'auth'
 
 export type SocketMiddleware = (socket: AppSocket, next: (error?: ExtendedError) => void) => void;
 
-const reject = (code: AuthErrorCode, message: string): ExtendedError => {
+export interface SocketAuthDependencies {
+  verifier: JwtVerifierService;
+  sessions: SessionStateService;
+  limiter: ConnectionLimiter;
+  allowedOrigins: string[];
+  /** Observes every refusal by code (for metrics). */
+  onRejected?: (code: Code) => void;
+}
+
+const rejection = (code: Code, message: string): ExtendedError => {
   const error: ExtendedError = new Error(message);
   error.data = { code, message };
   return error;
 };
 
 /**
- * Authenticates a socket before it is connected (Nest guards do not run on connection).
- * The token comes from the handshake's `auth.token` only; a credential in the query string
- * is refused outright, so it never becomes a habit that leaks tokens into access logs.
- * The Origin check runs here for every transport, WebSocket upgrades included, because
- * CORS only covers long-polling. Rejections reach the client as `connect_error` with
- * `err.data = { code, message }`.
+ * Admits a socket before it is connected (Nest guards do not run on connection): handshake
+ * rate per IP, the Origin check (here for every transport, WebSocket upgrades included,
+ * because CORS only covers long-polling), the token from `auth.token` only (a credential in
+ * the query string is refused outright so tokens never land in access logs), the server's
+ * session state (revoked, disabled, role changes) and the per-user connection cap.
+ * Refusals reach the client as `connect_error` with `err.data = { code, message }`.
  */
-export function createSocketAuthMiddleware(verifier: JwtVerifierService, allowedOrigins: string[]): SocketMiddleware {
+export function createSocketAuthMiddleware(deps: SocketAuthDependencies): SocketMiddleware {
+  const refuse = (next: (error?: ExtendedError) => void, code: Code, message: string) => {
+    deps.onRejected?.(code);
+    next(rejection(code, message));
+  };
   return (socket, next) => {
-    const { headers, query, auth } = socket.handshake;
-    if (!isOriginAllowed(headers.origin, allowedOrigins)) {
-      next(reject(ErrorCode.OriginNotAllowed, 'origin not allowed'));
-      return;
-    }
+    const { headers, query, auth, address } = socket.handshake;
+    if (!deps.limiter.allowHandshake(address)) return refuse(next, ErrorCode.RateLimited, 'too many connection attempts');
+    if (!isOriginAllowed(headers.origin, deps.allowedOrigins)) return refuse(next, ErrorCode.OriginNotAllowed, 'origin not allowed');
     if (Object.keys(query).some((key) => QUERY_CREDENTIALS.includes(key.toLowerCase()))) {
-      next(reject(ErrorCode.TokenInQuery, 'send the token in auth.token, not in the query string'));
-      return;
+      return refuse(next, ErrorCode.TokenInQuery, 'send the token in auth.token, not in the query string');
     }
+    let verified;
     try {
-      socket.data.principal = verifier.verify((auth as { token?: unknown } | undefined)?.token);
+      verified = deps.verifier.verify((auth as { token?: unknown } | undefined)?.token);
     } catch (error) {
-      if (error instanceof AuthException) next(reject(error.code, error.message));
-      else next(reject(ErrorCode.TokenInvalid, 'token rejected'));
-      return;
+      return error instanceof AuthException ? refuse(next, error.code, error.message) : refuse(next, ErrorCode.TokenInvalid, 'token rejected');
     }
-    socket.data.subscriptions = new Set();
-    socket.data.queue = Promise.resolve();
-    next();
+    deps.sessions.resolve(verified).then(
+      (principal) => {
+        if (!deps.limiter.hasRoomFor(principal.userId)) {
+          return refuse(next, ErrorCode.TooManyConnections, 'too many connections for this user');
+        }
+        socket.data.principal = principal;
+        socket.data.subscriptions = new Set();
+        socket.data.queue = Promise.resolve();
+        socket.data.timers = {};
+        next();
+      },
+      (error: unknown) =>
+        error instanceof AuthException ? refuse(next, error.code, error.message) : refuse(next, ErrorCode.Unavailable, 'try again later'),
+    );
   };
 }

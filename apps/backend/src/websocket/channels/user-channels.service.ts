@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, parseStream } from '@taskdash/contract';
 import { isOperator, type Principal } from '../../auth/principal.types';
+import { SessionStateService } from '../../auth/session-state.service';
+import type { Role } from '../../auth/principal.types';
 import { TaskAccessService } from '../../tasks/task-access.service';
 
 export type AccessDecision =
@@ -20,7 +22,19 @@ const FORBIDDEN: AccessDecision = { allowed: false, code: ErrorCode.Forbidden };
  */
 @Injectable()
 export class UserChannelsService {
-  constructor(private readonly tasks: TaskAccessService) {}
+  constructor(
+    private readonly tasks: TaskAccessService,
+    private readonly sessions: SessionStateService,
+  ) {}
+
+  /** The role the server holds for the principal now (a role change overrides the token). */
+  async currentRole(principal: Principal): Promise<Role> {
+    try {
+      return (await this.sessions.resolve(principal)).role;
+    } catch {
+      return 'user'; // disabled or revoked: the disconnect that follows removes the socket anyway
+    }
+  }
 
   async authorize(principal: Principal, stream: string): Promise<AccessDecision> {
     const parsed = parseStream(stream);

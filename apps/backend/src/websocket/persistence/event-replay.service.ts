@@ -40,9 +40,11 @@ export class EventReplayService {
   /** Sends `(from, head]` to the socket, then joins the room. */
   async run(socket: AppSocket, state: StreamState, from: number, mayStillSee: AccessCheck): Promise<ReplayOutcome> {
     const room = streamRoom(state.stream);
+    // Unsubscribed or revoked meanwhile (the revocation already told the client).
+    const gone = () => !socket.connected || !socket.data.subscriptions.has(state.stream);
     let sent = from;
     while (sent < state.head) {
-      if (!socket.connected) return 'gone';
+      if (gone()) return 'gone';
       if (!(await mayStillSee())) return 'permission_lost';
       const upTo = state.head;
       const page = await this.store.read(state.stream, sent, upTo, this.options.pageSize);
@@ -51,7 +53,7 @@ export class EventReplayService {
       socket.emit('events', page);
       sent = page[page.length - 1]!.seq;
     }
-    if (!socket.connected) return 'gone';
+    if (gone()) return 'gone';
     // Synchronous from the last check of `state.head` to here: no event can slip in between.
     void socket.join(room);
     return 'joined';
