@@ -89,13 +89,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       return { status: response.status, body: text ? (JSON.parse(text) as unknown) : undefined };
     },
     connect(socketToken, socketOptions = {}) {
-      const socket: TestSocket = io(`${url}${EVENTS_NAMESPACE}`, {
-        transports: ['websocket'],
-        reconnection: false,
-        forceNew: true,
-        ...(socketToken !== undefined ? { auth: { token: socketToken } } : {}),
-        ...socketOptions,
-      });
+      const socket = connectSocket(url, socketToken, socketOptions);
       sockets.push(socket);
       return socket;
     },
@@ -106,6 +100,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       if (!options.database) await database.drop();
     },
   };
+}
+
+/** A raw socket.io-client socket to any backend (this process or another). */
+export function connectSocket(url: string, token: string | undefined, options: Partial<ManagerOptions & SocketOptions> = {}): TestSocket {
+  return io(`${url}${EVENTS_NAMESPACE}`, {
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+    ...(token !== undefined ? { auth: { token } } : {}),
+    ...options,
+  });
 }
 
 /** Resolves when the socket connects; rejects with the `connect_error`. */
