@@ -6,9 +6,9 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import {
-  CLIENT_MESSAGES,
   EVENTS_NAMESPACE,
   ErrorCode,
+  RefreshTokenRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   userStream,
@@ -19,6 +19,7 @@ import { SessionStateService } from '../auth/session-state.service';
 import { createSocketAuthMiddleware } from './auth/socket-auth.middleware';
 import { AccessRevocationService } from './channels/access-revocation.service';
 import { disconnectWithReason } from './connection/disconnect.util';
+import { MessageHandlersRegistry } from './connection/message-handlers.registry';
 import { TokenLifecycleService } from './connection/token-lifecycle.service';
 import { EventFanout } from './delivery/event-fanout.service';
 import { roomStream } from './delivery/stream-room.util';
@@ -30,7 +31,6 @@ import { SubscriptionService } from './subscriptions/subscription.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
 import type { WebsocketModuleOptions } from './websocket-options.types';
 
-const KNOWN_MESSAGES = new Set<string>(CLIENT_MESSAGES);
 const INVALID: ErrorPayload = { code: ErrorCode.InvalidMessage, message: 'message does not match the contract' };
 
 type Reply = (answer: unknown) => void;
@@ -55,8 +55,22 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     private readonly guard: MessageGuard,
     private readonly fanout: EventFanout,
     private readonly publisher: EventPublisher,
+    private readonly handlers: MessageHandlersRegistry,
     @Inject(WEBSOCKET_OPTIONS) private readonly options: WebsocketModuleOptions,
-  ) {}
+  ) {
+    handlers.register('subscribe', SubscribeRequestSchema, (socket, request) =>
+      new Promise((resolve, reject) => {
+        this.subscriptions
+          .enqueue(socket, () => this.subscriptions.subscribe(socket, request.streams, (results) => resolve({ ok: true, results })))
+          .catch(reject);
+      }),
+    );
+    handlers.register('unsubscribe', UnsubscribeRequestSchema, async (socket, request) => ({
+      ok: true,
+      streams: await this.subscriptions.enqueue(socket, () => this.subscriptions.unsubscribe(socket, request.streams)),
+    }));
+    handlers.register('refresh_token', RefreshTokenRequestSchema, (socket, request) => this.tokens.refresh(socket, request));
+  }
 
   afterInit(namespace: AppNamespace): void {
     namespace.use(
@@ -82,14 +96,9 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     void socket.join(userRoom(userId));
     this.tokens.start(socket);
     this.guard.install(socket, (abuser) => disconnectWithReason(abuser, ErrorCode.RateLimited, 'too many refused messages'));
-    socket.on('subscribe', (payload, ack) => this.handle(socket, 'subscribe', payload as unknown, ack as unknown));
-    socket.on('unsubscribe', (payload, ack) => this.handle(socket, 'unsubscribe', payload as unknown, ack as unknown));
-    socket.on('refresh_token', (payload, ack) => this.handle(socket, 'refresh_token', payload as unknown, ack as unknown));
-    socket.onAny((event: unknown) => {
-      if (typeof event !== 'string' || !KNOWN_MESSAGES.has(event)) {
-        socket.emit('error', { code: ErrorCode.InvalidMessage, message: 'unknown message', event: String(event).slice(0, 64) });
-      }
-    });
+    // Every client message that passed the guard ends here (Socket.IO middlewares run in
+    // order, and `onAny` would run before them); what arrives is whatever the client sent.
+    socket.use(([event, payload, ack]) => this.handle(socket, event, payload, ack));
     void this.subscriptions
       .enqueue(socket, () => this.subscriptions.subscribe(socket, [{ stream: userStream(userId) }], () => undefined))
       .catch((error: Error) => this.logger.warn({ msg: 'joining user stream failed', error: error.message }));
@@ -102,32 +111,17 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     this.tokens.stop(socket);
   }
 
-  private handle(socket: AppSocket, event: string, payload: unknown, ack: unknown): void {
-    const reply = typeof ack === 'function' ? (ack as Reply) : (answer: unknown) => this.replyAsEvent(socket, event, answer);
-    this.dispatch(socket, event, payload, reply).catch((error: unknown) => {
-      this.logger.error({ msg: `${event} failed`, socket: socket.id, error: (error as Error).message });
+  private handle(socket: AppSocket, event: unknown, payload: unknown, ack: unknown): void {
+    const name = String(event).slice(0, 64);
+    const reply = typeof ack === 'function' ? (ack as Reply) : (answer: unknown) => this.replyAsEvent(socket, name, answer);
+    const handler = typeof event === 'string' ? this.handlers.get(event) : undefined;
+    if (!handler) return reply({ ok: false, error: { code: ErrorCode.InvalidMessage, message: 'unknown message' } });
+    const request = handler.schema.safeParse(payload);
+    if (!request.success) return reply({ ok: false, error: INVALID });
+    handler.handle(socket, request.data).then(reply, (error: unknown) => {
+      this.logger.error({ msg: `${name} failed`, socket: socket.id, error: (error as Error).message });
       reply({ ok: false, error: { code: ErrorCode.Internal, message: 'internal error' } });
     });
-  }
-
-  private async dispatch(socket: AppSocket, event: string, payload: unknown, reply: Reply): Promise<void> {
-    switch (event) {
-      case 'subscribe': {
-        const request = SubscribeRequestSchema.safeParse(payload);
-        if (!request.success) return reply({ ok: false, error: INVALID });
-        return this.subscriptions.enqueue(socket, () =>
-          this.subscriptions.subscribe(socket, request.data.streams, (results) => reply({ ok: true, results })),
-        );
-      }
-      case 'unsubscribe': {
-        const request = UnsubscribeRequestSchema.safeParse(payload);
-        if (!request.success) return reply({ ok: false, error: INVALID });
-        const streams = await this.subscriptions.enqueue(socket, () => this.subscriptions.unsubscribe(socket, request.data.streams));
-        return reply({ ok: true, streams });
-      }
-      case 'refresh_token':
-        return reply(await this.tokens.refresh(socket, payload));
-    }
   }
 
   /** Without an acknowledgement callback only failures are worth telling. */

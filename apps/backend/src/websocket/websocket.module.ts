@@ -5,6 +5,7 @@ import { JwtVerifierService } from '../auth/jwt-verifier.service';
 import { SessionStateService } from '../auth/session-state.service';
 import { PRISMA } from '../database/database.types';
 import { AccessRevocationService } from './channels/access-revocation.service';
+import { MessageHandlersRegistry } from './connection/message-handlers.registry';
 import { TokenLifecycleService } from './connection/token-lifecycle.service';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { MessageGuard } from './limits/message-guard';
@@ -97,12 +98,13 @@ const SQL = Symbol('WEBSOCKET_SQL');
       useFactory: (options: WebsocketModuleOptions) => new ConnectionLimiter(options.limits),
     },
     { provide: MessageGuard, inject: [WEBSOCKET_OPTIONS], useFactory: (options: WebsocketModuleOptions) => new MessageGuard(options.limits) },
+    MessageHandlersRegistry,
     UserChannelsService,
     TaskEventsService,
     WebsocketGateway,
     WebsocketLifecycleService,
   ],
-  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter],
+  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter, MessageHandlersRegistry],
 })
 export class WebsocketModule extends WebsocketConfigurableModule {}
 

@@ -1,4 +1,4 @@
-import { ErrorCode, RefreshTokenRequestSchema, type RefreshTokenAck } from '@taskdash/contract';
+import { ErrorCode, type RefreshTokenAck, type RefreshTokenRequest } from '@taskdash/contract';
 import { AuthException } from '../../auth/auth.exception';
 import type { JwtVerifierService } from '../../auth/jwt-verifier.service';
 import type { SessionStateService } from '../../auth/session-state.service';
@@ -40,11 +40,9 @@ export class TokenLifecycleService {
     socket.data.timers = {};
   }
 
-  async refresh(socket: AppSocket, payload: unknown): Promise<RefreshTokenAck> {
-    const request = RefreshTokenRequestSchema.safeParse(payload);
-    if (!request.success) return { ok: false, error: { code: ErrorCode.InvalidMessage, message: 'expected { token }' } };
+  async refresh(socket: AppSocket, request: RefreshTokenRequest): Promise<RefreshTokenAck> {
     try {
-      const next = await this.sessions.resolve(this.verifier.verify(request.data.token));
+      const next = await this.sessions.resolve(this.verifier.verify(request.token));
       if (next.userId !== socket.data.principal.userId) {
         // Someone else's token on this connection: never just refuse, close it.
         setImmediate(() => disconnectWithReason(socket, ErrorCode.TokenInvalid, 'refresh token has another subject'));
