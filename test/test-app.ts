@@ -6,12 +6,11 @@ import { io, type Socket, type SocketOptions, type ManagerOptions } from 'socket
 import type { Server as HttpServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { createApp } from '../apps/backend/src/app.factory';
-import { closeRuntime, openRuntime, type AppRuntime } from '../apps/backend/src/app.runtime';
+import { closeRuntime, openRuntime, type AppRuntime, type WebsocketOverrides } from '../apps/backend/src/app.runtime';
 import type { Role } from '../apps/backend/src/auth/principal.types';
 import { signToken } from '../apps/backend/src/auth/token-signer';
 import { loadConfig } from '../apps/backend/src/config/app-config';
 import { AppLogger } from '../apps/backend/src/logging/app-logger';
-import type { WebsocketModuleOptions } from '../apps/backend/src/websocket/websocket-options.types';
 import { createTestDatabase, type TestDatabase } from './test-database';
 import { TEST_JWT_SECRET, TEST_REDIS_URL } from './test-env';
 
@@ -34,7 +33,7 @@ export interface TestApp {
 export interface TestAppOptions {
   redis?: boolean;
   env?: Record<string, string>;
-  websocket?: Partial<WebsocketModuleOptions>;
+  websocket?: WebsocketOverrides;
   database?: TestDatabase;
 }
 

@@ -19,7 +19,9 @@ export async function createApp(runtime: AppRuntime): Promise<INestApplication> 
   app.useWebSocketAdapter(
     new AppIoAdapter(app, {
       allowedOrigins: config.allowedOrigins,
-      transports: ['websocket'],
+      transports: config.connections.transports,
+      pingIntervalMs: config.connections.pingIntervalMs,
+      pingTimeoutMs: config.connections.pingTimeoutMs,
       // The engine's hard cap sits above the message limit, so an oversized message gets a
       // `message_too_large` answer instead of a silent transport close.
       maxHttpBufferSize: config.limits.maxMessageBytes * 4,

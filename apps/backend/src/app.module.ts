@@ -1,14 +1,31 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_CONFIG, REDIS, REDIS_CONNECTIONS } from './app.constants';
 import { AuthModule } from './auth/auth.module';
-import type { AppRuntime } from './app.runtime';
+import type { AppRuntime, WebsocketOverrides } from './app.runtime';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
+import { QueueModule, queueOptionsFrom } from './queue/queue.module';
 import { ReadinessService } from './health/readiness.service';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 import { WebsocketModule } from './websocket/websocket.module';
-import { DEFAULT_WEBSOCKET_OPTIONS } from './websocket/websocket-options.types';
+import { DEFAULT_WEBSOCKET_OPTIONS, type WebsocketModuleOptions } from './websocket/websocket-options.types';
+
+/** Applies overrides group by group, so a test can change one replay option and keep the rest. */
+function withOverrides(
+  options: WebsocketModuleOptions,
+  overrides: WebsocketOverrides = {},
+): WebsocketModuleOptions {
+  const merged: Record<string, unknown> = { ...options };
+  for (const [key, value] of Object.entries(overrides)) {
+    const base = merged[key];
+    merged[key] =
+      typeof value === 'object' && !Array.isArray(value) && typeof base === 'object'
+        ? { ...base, ...value }
+        : value;
+  }
+  return merged as unknown as WebsocketModuleOptions;
+}
 
 @Module({})
 export class AppModule {
@@ -21,30 +38,43 @@ export class AppModule {
       imports: [
         DatabaseModule.forRoot(runtime.database),
         AuthModule,
-        WebsocketModule.forRoot({
-          ...DEFAULT_WEBSOCKET_OPTIONS,
-          allowedOrigins: config.allowedOrigins,
-          multiNode: runtime.redis !== undefined,
-          maxSubscriptionsPerSocket: config.events.maxSubscriptionsPerSocket,
-          replay: { ...DEFAULT_WEBSOCKET_OPTIONS.replay, maxEvents: config.events.replayMaxEvents },
-          retention: {
-            ...DEFAULT_WEBSOCKET_OPTIONS.retention,
-            maxAgeMs: config.events.retentionMaxAgeMs,
-            maxPerStream: config.events.retentionMaxPerStream,
-          },
-          limits: {
-            ...DEFAULT_WEBSOCKET_OPTIONS.limits,
-            maxMessageBytes: config.limits.maxMessageBytes,
-            messagesPerSecond: config.limits.messagesPerSecond,
-            messageBurst: config.limits.messagesPerSecond * 2,
-            maxConnectionsPerUser: config.limits.maxConnectionsPerUser,
-            connectionsPerSecondPerIp: config.limits.connectionsPerSecondPerIp,
-            connectionBurstPerIp: Math.ceil(config.limits.connectionsPerSecondPerIp * 2.5),
-          },
-          tokens: { refreshWarningMs: config.limits.refreshWarningMs, expiryGraceMs: config.limits.expiryGraceMs },
-          ...runtime.websocketOverrides,
-        }),
+        WebsocketModule.forRoot(
+          withOverrides(
+            {
+              ...DEFAULT_WEBSOCKET_OPTIONS,
+              allowedOrigins: config.allowedOrigins,
+              multiNode: runtime.redis !== undefined,
+              maxSubscriptionsPerSocket: config.events.maxSubscriptionsPerSocket,
+              replay: { ...DEFAULT_WEBSOCKET_OPTIONS.replay, maxEvents: config.events.replayMaxEvents },
+              retention: {
+                ...DEFAULT_WEBSOCKET_OPTIONS.retention,
+                maxAgeMs: config.events.retentionMaxAgeMs,
+                maxPerStream: config.events.retentionMaxPerStream,
+              },
+              limits: {
+                ...DEFAULT_WEBSOCKET_OPTIONS.limits,
+                maxMessageBytes: config.limits.maxMessageBytes,
+                messagesPerSecond: config.limits.messagesPerSecond,
+                messageBurst: config.limits.messagesPerSecond * 2,
+                maxConnectionsPerUser: config.limits.maxConnectionsPerUser,
+                connectionsPerSecondPerIp: config.limits.connectionsPerSecondPerIp,
+                connectionBurstPerIp: Math.ceil(config.limits.connectionsPerSecondPerIp * 2.5),
+              },
+              tokens: {
+                refreshWarningMs: config.limits.refreshWarningMs,
+                expiryGraceMs: config.limits.expiryGraceMs,
+              },
+              connections: {
+                ...DEFAULT_WEBSOCKET_OPTIONS.connections,
+                maxOutgoingBytes: config.connections.maxOutgoingBytes,
+                drainSpreadMs: config.connections.drainSpreadMs,
+              },
+            },
+            runtime.websocketOverrides,
+          ),
+        ),
         TasksModule,
+        QueueModule.register(queueOptionsFrom(config, runtime.redis?.client)),
         UsersModule,
       ],
       controllers: [HealthController],

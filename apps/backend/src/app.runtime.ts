@@ -6,6 +6,13 @@ import { migrate } from './database/migrator';
 import type { AppLogger } from './logging/app-logger';
 import type { WebsocketModuleOptions } from './websocket/websocket-options.types';
 
+/** Each group of options may be overridden in part. */
+export type WebsocketOverrides = {
+  [K in keyof WebsocketModuleOptions]?: WebsocketModuleOptions[K] extends object
+    ? Partial<WebsocketModuleOptions[K]>
+    : WebsocketModuleOptions[K];
+};
+
 export interface RedisConnections {
   /** Commands (readiness, later: locks, revocations). */
   client: Redis;
@@ -21,7 +28,7 @@ export interface AppRuntime {
   database: DatabaseHandle;
   redis: RedisConnections | undefined;
   /** For tests and benchmarks: tune the event layer beyond what the environment offers. */
-  websocketOverrides?: Partial<WebsocketModuleOptions>;
+  websocketOverrides?: WebsocketOverrides;
 }
 
 function connectRedis(url: string, logger: AppLogger): RedisConnections {
@@ -44,7 +51,10 @@ function connectRedis(url: string, logger: AppLogger): RedisConnections {
 /** Opens the database (migrating it) and Redis as configured, logging the mode once. */
 export async function openRuntime(config: AppConfig, logger: AppLogger): Promise<AppRuntime> {
   const log = logger.child('Runtime');
-  const database = 'url' in config.database ? openPostgres({ url: config.database.url }) : await openEmbedded(config.database.embeddedDir);
+  const database =
+    'url' in config.database
+      ? openPostgres({ url: config.database.url })
+      : await openEmbedded(config.database.embeddedDir);
   const session = await database.openSession();
   try {
     const result = await migrate(session);
@@ -64,13 +74,18 @@ export async function openRuntime(config: AppConfig, logger: AppLogger): Promise
       redis ? 'Redis (multi-node)' : 'no Redis (single node; queues are off)'
     }`,
   );
-  if (config.jwt.usingDevSecret) log.warn('JWT_SECRET is not set: using the development secret (never in production)');
+  if (config.jwt.usingDevSecret)
+    log.warn('JWT_SECRET is not set: using the development secret (never in production)');
   return { config, logger, database, redis };
 }
 
 export async function closeRuntime(runtime: AppRuntime): Promise<void> {
   if (runtime.redis) {
-    await Promise.allSettled([runtime.redis.client.quit(), runtime.redis.pub.quit(), runtime.redis.sub.quit()]);
+    await Promise.allSettled([
+      runtime.redis.client.quit(),
+      runtime.redis.pub.quit(),
+      runtime.redis.sub.quit(),
+    ]);
   }
   await runtime.database.close();
 }

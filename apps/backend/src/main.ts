@@ -4,6 +4,7 @@ import { closeRuntime, openRuntime } from './app.runtime';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { ReadinessService } from './health/readiness.service';
 import { AppLogger } from './logging/app-logger';
+import { WebsocketLifecycleService } from './websocket/websocket-lifecycle.service';
 
 function configOrExit(): AppConfig {
   try {
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     deadline.unref();
     try {
-      await app.close(); // stops accepting, closes sockets, flushes pending events
+      await app.get(WebsocketLifecycleService).drain(); // sockets told to go elsewhere, pending events stored
+      await app.close(); // stops the HTTP server and the module's timers
       await closeRuntime(runtime);
       log.info('stopped');
       process.exit(0);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertRulesEnvSchema } from '../monitoring/alerts/alert-rule.schema';
 
 const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
 
@@ -81,8 +82,47 @@ export const EnvSchema = z
     TOKEN_REFRESH_WARNING_SEC: int(1, 3600).default(60),
     /** Seconds after token expiry before an unrefreshed socket is disconnected. @default 5 */
     TOKEN_EXPIRY_GRACE_SEC: int(0, 300).default(5),
+    /** `in-process`: this backend runs the queue workers; `off`: run them with `node dist/cli/worker.cli.js`. @default in-process */
+    QUEUE_WORKER: z.enum(['in-process', 'off']).default('in-process'),
+    /** Jobs one worker process runs at once. @default 4 */
+    QUEUE_WORKER_CONCURRENCY: int(1, 1000).default(4),
+    /** `on`: this node may bridge queue events to the event streams (one node at a time does). @default on */
+    QUEUE_BRIDGE: z.enum(['on', 'off']).default('on'),
+    /** Window in ms within which a job's progress updates are coalesced (latest wins). @default 150 */
+    QUEUE_PROGRESS_COALESCE_MS: int(10, 10_000).default(150),
+    /** Lease of the bridge lock in ms; a dead bridging node is replaced within about this long. @default 5000 */
+    QUEUE_BRIDGE_LOCK_TTL_MS: int(300, 60_000).default(5000),
+    /** How often the bridging node publishes `queue.overview`, in ms; 0 disables it. @default 5000 */
+    QUEUE_OVERVIEW_INTERVAL_MS: int(0, 3_600_000).default(5000),
+    /** Unsent bytes a socket may queue before it is closed as slow_consumer. @default 1048576 */
+    MAX_OUTGOING_BYTES: int(16_384, 1024 * 1024 * 1024).default(1_048_576),
+    /** Seconds over which a drain (SIGTERM) spreads its disconnects. @default 5 */
+    DRAIN_SPREAD_SEC: int(0, 600).default(5),
+    /** Engine.IO heartbeat interval and timeout, in ms: a dead peer is dropped within their sum. @default 20000 / 15000 */
+    PING_INTERVAL_MS: int(1000, 600_000).default(20_000),
+    PING_TIMEOUT_MS: int(1000, 600_000).default(15_000),
+    /** `websocket` (default; no sticky sessions needed) or `websocket,polling` (needs sticky sessions with several nodes). */
+    SOCKET_TRANSPORTS: z
+      .string()
+      .default('websocket')
+      .transform(csv)
+      .pipe(z.array(z.enum(['websocket', 'polling'])).min(1, 'must name websocket and/or polling')),
     /** Seconds a SIGTERM waits for in-flight work before exiting. @default 30 */
     SHUTDOWN_TIMEOUT_SEC: int(1, 600).default(30),
+    /** This node's name in health snapshots and alerts. @default <hostname>:<pid> */
+    NODE_ID: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : @ -').optional(),
+    /** `off` removes the metric hooks from the event path and answers /metrics with 404. @default on */
+    METRICS_ENABLED: z.enum(['on', 'off']).default('on'),
+    /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. At least 16 characters. */
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** How often each node samples and publishes its health (system.health), in ms; 0 disables it. @default 10000 */
+    HEALTH_SAMPLE_INTERVAL_MS: int(0, 3_600_000).refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100').default(10_000),
+    /** Alert rules as a JSON array (see monitoring/alerts/alert-rule.schema.ts). @default built-in rules */
+    ALERT_RULES: AlertRulesEnvSchema.optional(),
+    /** A new alert waits this long (ms) so every node's report joins one notice; flaps inside it are never sent. @default 30000 */
+    ALERT_GROUP_WINDOW_MS: int(0, 3_600_000).default(30_000),
+    /** An unacknowledged firing alert is announced again after this many ms. @default 14400000 (4 h) */
+    ALERT_REPEAT_INTERVAL_MS: int(1000, 7 * 86_400_000).default(4 * 3_600_000),
   })
   .superRefine((env, ctx) => {
     const hs = env.JWT_ALGORITHMS.some((alg) => alg.startsWith('HS'));

@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { DEFAULT_ALERT_RULES, type AlertRule } from '../monitoring/alerts/alert-rule.schema';
 import { EnvSchema, type Env, type JwtAlgorithm } from './app-config.schema';
 
 /** Development secret used only when no JWT_SECRET is set outside production. */
@@ -30,8 +32,35 @@ export interface AppConfig {
     refreshWarningMs: number;
     expiryGraceMs: number;
   };
+  connections: {
+    maxOutgoingBytes: number;
+    drainSpreadMs: number;
+    pingIntervalMs: number;
+    pingTimeoutMs: number;
+    transports: Array<'websocket' | 'polling'>;
+  };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
   shutdownTimeoutMs: number;
+  /** Health sampling, alerts and Prometheus metrics (monitoring/). */
+  monitoring: {
+    nodeId: string;
+    metricsEnabled: boolean;
+    metricsToken: string | undefined;
+    /** 0: no health sampling. */
+    healthIntervalMs: number;
+    alertRules: AlertRule[];
+    alertGroupWindowMs: number;
+    alertRepeatIntervalMs: number;
+  };
+  /** Job queues (BullMQ); they run only with Redis. */
+  queue: {
+    worker: Env['QUEUE_WORKER'];
+    concurrency: number;
+    bridge: boolean;
+    coalesceMs: number;
+    lockTtlMs: number;
+    overviewIntervalMs: number;
+  };
 }
 
 /** Thrown with one line per invalid variable, each naming it. */
@@ -88,7 +117,31 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       refreshWarningMs: env.TOKEN_REFRESH_WARNING_SEC * 1000,
       expiryGraceMs: env.TOKEN_EXPIRY_GRACE_SEC * 1000,
     },
+    connections: {
+      maxOutgoingBytes: env.MAX_OUTGOING_BYTES,
+      drainSpreadMs: env.DRAIN_SPREAD_SEC * 1000,
+      pingIntervalMs: env.PING_INTERVAL_MS,
+      pingTimeoutMs: env.PING_TIMEOUT_MS,
+      transports: env.SOCKET_TRANSPORTS,
+    },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SEC * 1000,
+    monitoring: {
+      nodeId: env.NODE_ID ?? `${hostname()}:${process.pid}`,
+      metricsEnabled: env.METRICS_ENABLED === 'on',
+      metricsToken: env.METRICS_TOKEN,
+      healthIntervalMs: env.HEALTH_SAMPLE_INTERVAL_MS,
+      alertRules: env.ALERT_RULES ?? DEFAULT_ALERT_RULES,
+      alertGroupWindowMs: env.ALERT_GROUP_WINDOW_MS,
+      alertRepeatIntervalMs: env.ALERT_REPEAT_INTERVAL_MS,
+    },
+    queue: {
+      worker: env.QUEUE_WORKER,
+      concurrency: env.QUEUE_WORKER_CONCURRENCY,
+      bridge: env.QUEUE_BRIDGE === 'on',
+      coalesceMs: env.QUEUE_PROGRESS_COALESCE_MS,
+      lockTtlMs: env.QUEUE_BRIDGE_LOCK_TTL_MS,
+      overviewIntervalMs: env.QUEUE_OVERVIEW_INTERVAL_MS,
+    },
   };
 }

@@ -10,6 +10,9 @@ export interface AppIoAdapterOptions {
   transports: Array<'websocket' | 'polling'>;
   /** Largest client message in bytes. @default 65536 */
   maxHttpBufferSize: number;
+  /** Heartbeat: a peer that misses a pong for `pingInterval + pingTimeout` is dropped. */
+  pingIntervalMs: number;
+  pingTimeoutMs: number;
   /** Pub/sub connections for the Redis adapter; the app owns and closes them. */
   redis?: { pub: Redis; sub: Redis; key: string };
 }
@@ -32,6 +35,8 @@ export class AppIoAdapter extends IoAdapter {
       ...options,
       transports: this.options.transports,
       maxHttpBufferSize: this.options.maxHttpBufferSize,
+      pingInterval: this.options.pingIntervalMs,
+      pingTimeout: this.options.pingTimeoutMs,
       serveClient: false,
       cors: { origin: origins.includes('*') ? true : origins, credentials: true },
     }) as Server;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ConnectionManagerService } from './connection/connection-manager.service';
 import { StreamDispatcher } from './delivery/stream-dispatcher.service';
 import { EventPublisher } from './persistence/event-publisher.service';
 import { RetentionService } from './persistence/retention.service';
@@ -14,6 +15,7 @@ export class WebsocketLifecycleService implements OnApplicationBootstrap, OnAppl
     private readonly publisher: EventPublisher,
     private readonly dispatcher: StreamDispatcher,
     private readonly retention: RetentionService,
+    private readonly connections: ConnectionManagerService,
     @Inject(WEBSOCKET_OPTIONS) private readonly options: WebsocketModuleOptions,
   ) {}
 
@@ -25,7 +27,14 @@ export class WebsocketLifecycleService implements OnApplicationBootstrap, OnAppl
     }
   }
 
+  /** Graceful drain: refuse new sockets, send the existing ones elsewhere, store what is pending. */
+  async drain(): Promise<void> {
+    await this.connections.drain();
+    await this.publisher.drain();
+  }
+
   async onApplicationShutdown(): Promise<void> {
+    this.connections.stop();
     this.retention.stop();
     if (this.headTimer) clearInterval(this.headTimer);
     await this.publisher.drain();

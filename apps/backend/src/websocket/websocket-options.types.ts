@@ -18,6 +18,11 @@ export interface ReplayOptions {
   maxEvents: number;
   /** Events per `events` message while replaying. @default 500 */
   pageSize: number;
+  /**
+   * Replays running at once on one node; the rest wait their turn, so a reconnect storm
+   * costs the database a bounded number of concurrent reads. @default 16
+   */
+  maxConcurrent: number;
 }
 
 /** History kept per stream, enforced by a periodic purge. */
@@ -56,6 +61,9 @@ export interface TokenOptions {
   expiryGraceMs: number;
 }
 
+export type { ConnectionOptions } from './connection/connection-manager.service';
+import type { ConnectionOptions } from './connection/connection-manager.service';
+
 /** Options of `WebsocketModule.forRoot`. */
 export interface WebsocketModuleOptions {
   /** Browser origins allowed to connect (also for WebSocket upgrades); `*` allows any. */
@@ -74,11 +82,12 @@ export interface WebsocketModuleOptions {
   multiNode: boolean;
   limits: LimitOptions;
   tokens: TokenOptions;
+  connections: ConnectionOptions;
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOrigins' | 'multiNode'> = {
   publisher: { batchWindowMs: 2, maxBatchSize: 1000, maxPending: 20_000, enqueueTimeoutMs: 5000, storeTimeoutMs: 10_000 },
-  replay: { maxEvents: 10_000, pageSize: 500 },
+  replay: { maxEvents: 10_000, pageSize: 500, maxConcurrent: 16 },
   retention: { maxAgeMs: 7 * 24 * 3600 * 1000, maxPerStream: 10_000, intervalMs: 60_000 },
   headCheckIntervalMs: 1000,
   maxSubscriptionsPerSocket: 200,
@@ -92,4 +101,5 @@ export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOri
     connectionBurstPerIp: 50,
   },
   tokens: { refreshWarningMs: 60_000, expiryGraceMs: 5000 },
+  connections: { maxOutgoingBytes: 1_048_576, slowConsumerCheckMs: 250, drainSpreadMs: 5000, reconnectJitterMs: 3000 },
 };

@@ -18,6 +18,7 @@ import { JwtVerifierService } from '../auth/jwt-verifier.service';
 import { SessionStateService } from '../auth/session-state.service';
 import { createSocketAuthMiddleware } from './auth/socket-auth.middleware';
 import { AccessRevocationService } from './channels/access-revocation.service';
+import { ConnectionManagerService } from './connection/connection-manager.service';
 import { disconnectWithReason } from './connection/disconnect.util';
 import { MessageHandlersRegistry } from './connection/message-handlers.registry';
 import { TokenLifecycleService } from './connection/token-lifecycle.service';
@@ -56,6 +57,7 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     private readonly fanout: EventFanout,
     private readonly publisher: EventPublisher,
     private readonly handlers: MessageHandlersRegistry,
+    private readonly connections: ConnectionManagerService,
     @Inject(WEBSOCKET_OPTIONS) private readonly options: WebsocketModuleOptions,
   ) {
     handlers.register('subscribe', SubscribeRequestSchema, (socket, request) =>
@@ -79,8 +81,10 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
         sessions: this.sessions,
         limiter: this.limiter,
         allowedOrigins: this.options.allowedOrigins,
+        isDraining: () => this.connections.isDraining,
       }),
     );
+    this.connections.attach(namespace);
     this.subscriptions.attach(namespace);
     this.access.attach(namespace, this.options.multiNode);
     this.fanout.attach(namespace, this.publisher);
@@ -92,7 +96,7 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
 
   handleConnection(socket: AppSocket): void {
     const { userId } = socket.data.principal;
-    this.limiter.connected(userId);
+    this.connections.connected(socket);
     void socket.join(userRoom(userId));
     this.tokens.start(socket);
     this.guard.install(socket, (abuser) => disconnectWithReason(abuser, ErrorCode.RateLimited, 'too many refused messages'));
@@ -107,7 +111,7 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
   handleDisconnect(socket: AppSocket): void {
     // A socket refused by the middleware never connected and holds nothing.
     if (!socket.data.principal || !socket.data.timers) return;
-    this.limiter.disconnected(socket.data.principal.userId);
+    this.connections.disconnected(socket);
     this.tokens.stop(socket);
   }
 

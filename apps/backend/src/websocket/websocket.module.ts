@@ -5,6 +5,7 @@ import { JwtVerifierService } from '../auth/jwt-verifier.service';
 import { SessionStateService } from '../auth/session-state.service';
 import { PRISMA } from '../database/database.types';
 import { AccessRevocationService } from './channels/access-revocation.service';
+import { ConnectionManagerService } from './connection/connection-manager.service';
 import { MessageHandlersRegistry } from './connection/message-handlers.registry';
 import { TokenLifecycleService } from './connection/token-lifecycle.service';
 import { ConnectionLimiter } from './limits/connection-limiter';
@@ -57,7 +58,7 @@ const SQL = Symbol('WEBSOCKET_SQL');
         dispatcher: StreamDispatcher,
         replay: EventReplayService,
         options: WebsocketModuleOptions,
-      ) => new SubscriptionService(channels, dispatcher, replay, options.maxSubscriptionsPerSocket),
+      ) => new SubscriptionService(channels, dispatcher, replay, options.maxSubscriptionsPerSocket, options.replay.maxConcurrent),
     },
     {
       provide: EventFanout,
@@ -98,13 +99,19 @@ const SQL = Symbol('WEBSOCKET_SQL');
       useFactory: (options: WebsocketModuleOptions) => new ConnectionLimiter(options.limits),
     },
     { provide: MessageGuard, inject: [WEBSOCKET_OPTIONS], useFactory: (options: WebsocketModuleOptions) => new MessageGuard(options.limits) },
+    {
+      provide: ConnectionManagerService,
+      inject: [ConnectionLimiter, WEBSOCKET_OPTIONS],
+      useFactory: (limiter: ConnectionLimiter, options: WebsocketModuleOptions) =>
+        new ConnectionManagerService(limiter, options.connections),
+    },
     MessageHandlersRegistry,
     UserChannelsService,
     TaskEventsService,
     WebsocketGateway,
     WebsocketLifecycleService,
   ],
-  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter, MessageHandlersRegistry],
+  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter, MessageHandlersRegistry, ConnectionManagerService],
 })
 export class WebsocketModule extends WebsocketConfigurableModule {}
 

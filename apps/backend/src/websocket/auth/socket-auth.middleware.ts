@@ -17,6 +17,8 @@ export interface SocketAuthDependencies {
   sessions: SessionStateService;
   limiter: ConnectionLimiter;
   allowedOrigins: string[];
+  /** True while the node drains: new sockets are sent elsewhere. */
+  isDraining?: () => boolean;
   /** Observes every refusal by code (for metrics). */
   onRejected?: (code: Code) => void;
 }
@@ -42,6 +44,7 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
   };
   return (socket, next) => {
     const { headers, query, auth, address } = socket.handshake;
+    if (deps.isDraining?.()) return refuse(next, ErrorCode.ServerDraining, 'this node is shutting down; connect to another');
     if (!deps.limiter.allowHandshake(address)) return refuse(next, ErrorCode.RateLimited, 'too many connection attempts');
     if (!isOriginAllowed(headers.origin, deps.allowedOrigins)) return refuse(next, ErrorCode.OriginNotAllowed, 'origin not allowed');
     if (Object.keys(query).some((key) => QUERY_CREDENTIALS.includes(key.toLowerCase()))) {

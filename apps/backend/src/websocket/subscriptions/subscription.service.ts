@@ -10,6 +10,7 @@ import type { StreamDispatcher, StreamState } from '../delivery/stream-dispatche
 import { streamRoom } from '../delivery/stream-room.util';
 import type { EventReplayService, ReplayDecision } from '../persistence/event-replay.service';
 import type { AppNamespace, AppSocket } from '../socket.types';
+import { ReplayAdmission } from './replay-admission';
 
 export interface StreamRequest {
   stream: string;
@@ -29,13 +30,17 @@ interface Planned {
 export class SubscriptionService {
   private readonly logger = new Logger(SubscriptionService.name);
   private namespace: AppNamespace | undefined;
+  private readonly admission: ReplayAdmission;
 
   constructor(
     private readonly channels: UserChannelsService,
     private readonly dispatcher: StreamDispatcher,
     private readonly replay: EventReplayService,
     private readonly maxSubscriptionsPerSocket: number,
-  ) {}
+    maxConcurrentReplays = 16,
+  ) {
+    this.admission = new ReplayAdmission(maxConcurrentReplays);
+  }
 
   attach(namespace: AppNamespace): void {
     this.namespace = namespace;
@@ -56,6 +61,12 @@ export class SubscriptionService {
    * before any replayed event is sent, so the client learns `recovered` first.
    */
   async subscribe(socket: AppSocket, requests: StreamRequest[], answer: (results: SubscribeResult[]) => void): Promise<void> {
+    // Resuming costs database reads; a reconnect storm is admitted a bounded number at a time.
+    if (requests.some((r) => r.position)) return this.admission.run(() => this.subscribeNow(socket, requests, answer));
+    return this.subscribeNow(socket, requests, answer);
+  }
+
+  private async subscribeNow(socket: AppSocket, requests: StreamRequest[], answer: (results: SubscribeResult[]) => void): Promise<void> {
     const results: SubscribeResult[] = [];
     const planned: Planned[] = [];
     for (const request of requests) {
