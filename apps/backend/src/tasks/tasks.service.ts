@@ -79,10 +79,10 @@ export class TasksService {
 
   async addMember(principal: Principal, taskId: string, userId: string): Promise<TaskSnapshot> {
     const task = await this.findManageable(principal, taskId);
+    // As on create, the owner is never a member; otherwise removing them would tell them they lost access.
+    if (userId === task.ownerId) return toTaskSnapshot(task);
     const inserted = await this.prisma.taskMember.createMany({ data: [{ taskId, userId }], skipDuplicates: true });
-    if (inserted.count > 0 && userId !== task.ownerId) {
-      await this.events.memberAdded({ taskId, userId, title: task.title });
-    }
+    if (inserted.count > 0) await this.events.memberAdded({ taskId, userId, title: task.title });
     return this.get(principal, taskId);
   }
 
