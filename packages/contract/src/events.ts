@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JOB_EVENT_PAYLOAD_SCHEMAS } from './job-events';
 import { TaskSnapshotSchema, TaskStatusSchema } from './task.types';
 
 const id = z.string().min(1).max(128);
@@ -25,6 +26,8 @@ export const EVENT_PAYLOAD_SCHEMAS = {
   'task.member_removed': z.object({ taskId: uuid, userId: id }),
   /** The task was deleted; its streams end here. Stream: `task:<id>`. */
   'task.deleted': z.object({ taskId: uuid }),
+  /** Queue job events and the queue overview (see job-events.ts). */
+  ...JOB_EVENT_PAYLOAD_SCHEMAS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOAD_SCHEMAS;

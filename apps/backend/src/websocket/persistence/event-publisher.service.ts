@@ -19,6 +19,12 @@ export interface PublishInput<T extends EventType = EventType> {
   payload: EventPayloads[T];
   /** When it happened. @default now */
   occurredAt?: Date;
+  /**
+   * The event's id (a uuid). A producer that may publish the same fact twice (e.g. after a
+   * crash) passes a deterministic id and looks it up with `EventStore.findByIds` first.
+   * @default a random uuid
+   */
+  id?: string;
 }
 
 /** Receives every batch right after it is stored, in seq order per stream. */
@@ -101,7 +107,7 @@ export class EventPublisher {
     if (!parsed.success) {
       throw new PublishException(ErrorCode.InvalidMessage, `invalid ${input.type} payload: ${parsed.error.message}`);
     }
-    return { id: randomUUID(), stream: input.stream, type: input.type, payload: parsed.data, occurredAt: input.occurredAt ?? new Date() };
+    return { id: input.id ?? randomUUID(), stream: input.stream, type: input.type, payload: parsed.data, occurredAt: input.occurredAt ?? new Date() };
   }
 
   private waitForSpace(): Promise<void> {

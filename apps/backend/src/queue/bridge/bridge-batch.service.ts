@@ -1,0 +1,135 @@
+import { Logger } from '@nestjs/common';
+import type { QueueEventsService } from '../../websocket/events/queue-events.service';
+import type { BridgeOptions } from '../queue-options.types';
+import type { BridgeStateStore } from './bridge-state.store';
+import type { BullJobsStore } from './bull-jobs.store';
+import { coalesce, type JobFact } from './job-fact.util';
+import { JobStateTracker } from './job-state.tracker';
+import { parseStreamEntry, type JobStreamEntry, type RawStreamEntry } from './job-stream-entry.util';
+import type { QueueEventStream } from './queue-event-stream.store';
+import type { QueueOverviewMetrics } from './queue-overview.metrics';
+import { compareStreamIds, STREAM_START, streamIdTime } from './stream-id.util';
+
+const READ_COUNT = 1000;
+/** Most jobs named in one `job.reload_required`. */
+const MAX_STALE_JOBS = 1000;
+
+/** Entries `(after, upTo]` of the event stream, published as one unit. */
+interface Batch {
+  after: string;
+  upTo: string;
+  entries: RawStreamEntry[];
+  /** Entries after `after` were trimmed before they were read. */
+  gap: boolean;
+}
+
+const later = (a: string, b: string | undefined) => (b !== undefined && compareStreamIds(b, a) > 0 ? b : a);
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * One batch at a time: read the entries of one coalescing window, turn them into events,
+ * mark the batch in flight, publish, commit the position. Crash-safe: a successor finds
+ * the batch in flight, re-reads exactly its entries, derives the same events (same ids)
+ * and publishes only those not stored yet.
+ */
+export class BridgeBatchService {
+  private readonly logger = new Logger(BridgeBatchService.name);
+  private tracker = new JobStateTracker();
+
+  constructor(
+    private readonly queue: string,
+    /** Prefix of event keys: unique per app and queue. */
+    private readonly namespace: string,
+    private readonly stream: QueueEventStream,
+    private readonly state: BridgeStateStore,
+    private readonly jobs: BullJobsStore,
+    private readonly events: QueueEventsService,
+    private readonly metrics: QueueOverviewMetrics,
+    private readonly options: Pick<BridgeOptions, 'coalesceMs' | 'maxBatchEntries' | 'pollMs'>,
+  ) {}
+
+  /** Starts a leadership: forgets job states, finishes a batch left in flight; returns the position. */
+  async resume(): Promise<string> {
+    this.tracker = new JobStateTracker();
+    const { position = STREAM_START, inflight } = await this.state.load();
+    if (!inflight) return position;
+    const read = await this.stream.range(position, inflight);
+    const published = await this.publish({ after: position, upTo: later(inflight, read.maxDeleted), entries: read.entries, gap: read.trimmed }, true);
+    this.logger.log({ msg: 'finished a batch left in flight', queue: this.queue, after: position, upTo: inflight, published });
+    return inflight;
+  }
+
+  /** Reads and publishes the next batch; returns the new position (unchanged when idle). */
+  async next(after: string, stopping: () => boolean): Promise<string> {
+    const batch = await this.collect(after, stopping);
+    if (!batch) return after;
+    await this.publish(batch, false);
+    return batch.upTo;
+  }
+
+  /** Entries of one window: from the first new entry, `coalesceMs` long (or `maxBatchEntries`). */
+  private async collect(after: string, stopping: () => boolean): Promise<Batch | undefined> {
+    const first = await this.stream.readAfter(after, READ_COUNT);
+    if (first.entries.length === 0 && !first.trimmed) {
+      await sleep(this.options.pollMs);
+      return undefined;
+    }
+    const entries = [...first.entries];
+    const deadline = Date.now() + this.options.coalesceMs;
+    let full = first.entries.length === READ_COUNT;
+    while (!stopping() && entries.length < this.options.maxBatchEntries && Date.now() < deadline) {
+      if (!full) await sleep(Math.min(this.options.pollMs, Math.max(0, deadline - Date.now())));
+      const more = await this.stream.readAfter(entries.at(-1)?.[0] ?? after, READ_COUNT);
+      if (more.trimmed) break; // that gap starts the next batch, which reports it
+      entries.push(...more.entries);
+      full = more.entries.length === READ_COUNT;
+    }
+    const last = entries.at(-1)?.[0] ?? after;
+    return { after, upTo: first.trimmed ? later(last, first.maxDeleted) : last, entries, gap: first.trimmed };
+  }
+
+  private async publish(batch: Batch, resumed: boolean): Promise<number> {
+    await this.state.begin(batch.upTo);
+    let published = batch.gap ? await this.reportGap(batch.after) : 0;
+    const entries = batch.entries.map(parseStreamEntry).filter((e): e is JobStreamEntry => e !== undefined);
+    await this.learnNewJobs(entries);
+    const facts = coalesce(this.queue, entries, this.tracker);
+    published += await this.events.jobEvents(
+      facts.map((fact) => Object.assign({ key: `${this.namespace}|${fact.entryId}`, occurredAt: new Date(fact.at) }, fact)),
+      { skipStored: resumed },
+    );
+    await this.state.commit(batch.upTo, this.endings(facts));
+    return published;
+  }
+
+  /** Looks up each job not seen yet: its task, and whether an earlier batch already ended it. */
+  private async learnNewJobs(entries: JobStreamEntry[]): Promise<void> {
+    const fresh = [...new Set(entries.map((e) => e.jobId))].filter((jobId) => !this.tracker.knows(jobId));
+    if (fresh.length === 0) return;
+    const [info, finished] = await Promise.all([this.jobs.info(fresh), this.state.finishedAmong(fresh)]);
+    for (const jobId of fresh) this.tracker.learn(jobId, info.get(jobId) ?? {}, finished.has(jobId));
+  }
+
+  /** Per job, whether the batch left it finished or running again; also feeds the overview. */
+  private endings(facts: JobFact[]): { closed: string[]; reopened: string[] } {
+    const last = new Map<string, boolean>();
+    for (const fact of facts) {
+      if (fact.type === 'job.progress') continue;
+      if (fact.type === 'job.completed') this.metrics.recordCompleted(fact.payload.durationMs);
+      if (fact.type === 'job.failed') this.metrics.recordFailed();
+      last.set(fact.payload.jobId, fact.type === 'job.completed' || fact.type === 'job.failed' || fact.type === 'job.removed');
+    }
+    const closed = [...last].filter(([, ended]) => ended).map(([jobId]) => jobId);
+    const reopened = [...last].filter(([, ended]) => !ended).map(([jobId]) => jobId);
+    return { closed, reopened };
+  }
+
+  /** Events after `after` are gone: name the jobs to reload, and forget what we knew of them. */
+  private async reportGap(after: string): Promise<number> {
+    const { jobs, truncated } = await this.jobs.staleSince(streamIdTime(after), MAX_STALE_JOBS);
+    for (const job of jobs) this.tracker.forget(job.jobId);
+    this.logger.warn({ msg: 'queue events were trimmed before the bridge read them; clients must reload', queue: this.queue, after, jobs: jobs.length, truncated });
+    // One notice per lost position: a retried batch finds it stored and does not repeat it.
+    return this.events.reloadRequired(`${this.namespace}|gap|${after}`, { queue: this.queue, reason: 'events_trimmed', jobs, truncated }, { skipStored: true });
+  }
+}

@@ -1,0 +1,46 @@
+import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { QueueBridge } from './bridge/queue-bridge.service';
+import { ExecutionWorker } from './execution-worker.service';
+import { ExecutionsQueue } from './executions-queue.service';
+import { QUEUE_OPTIONS } from './queue.constants';
+import type { QueueModuleOptions } from './queue-options.types';
+
+/**
+ * Starts the worker and the bridge once the app is up, and stops them before the event
+ * layer drains (`beforeApplicationShutdown` runs before its `onApplicationShutdown`), so
+ * the last batch is stored and the lease is handed over.
+ */
+@Injectable()
+export class QueueLifecycleService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Queues');
+
+  constructor(
+    @Inject(QUEUE_OPTIONS) private readonly options: QueueModuleOptions,
+    private readonly queue: ExecutionsQueue,
+    @Optional() private readonly worker?: ExecutionWorker,
+    @Optional() private readonly bridge?: QueueBridge,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.queue.enabled) {
+      this.logger.warn('job queues are off: REDIS_URL is not set (no workers, no job events)');
+      return;
+    }
+    this.worker?.start();
+    this.bridge?.start();
+    this.logger.log({
+      msg: 'job queues are on',
+      queue: this.queue.name,
+      worker: this.worker ? 'in-process' : 'separate process (cli/worker.cli.js)',
+      bridge: this.bridge ? 'competing for the lease' : 'off on this node',
+      bridgeOptions: this.options.bridge,
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.bridge?.stop();
+    await this.worker?.close();
+    // After the worker: its last events are in Redis and the next bridge publishes them.
+    await this.queue.close();
+  }
+}
