@@ -1,0 +1,96 @@
+// One process of the client swarm: many socket.io-client sockets that subscribe to
+// streams and count what arrives. Latency is receive time minus the envelope's
+// `occurredAt` (stamped by the server at publish time; one machine, one clock), kept as a
+// millisecond histogram so counting costs almost nothing per delivery.
+import { rootRequire } from '../lib/backend.mjs';
+import { serveWorker } from '../lib/worker.mjs';
+
+const { io } = rootRequire('socket.io-client');
+
+const MAX_MS = 60_000;
+const sockets = [];
+let histogram = new Uint32Array(MAX_MS + 1);
+let windowCount = 0;
+let totalCount = 0;
+let lastStamp = '';
+let lastStampMs = 0;
+
+function onEvents(envelopes) {
+  const now = Date.now();
+  for (const envelope of envelopes) {
+    if (!envelope.stream.startsWith('task:')) continue;
+    if (envelope.occurredAt !== lastStamp) {
+      lastStamp = envelope.occurredAt;
+      lastStampMs = Date.parse(lastStamp);
+    }
+    histogram[Math.min(MAX_MS, Math.max(0, now - lastStampMs))]++;
+    windowCount++;
+    totalCount++;
+  }
+}
+
+/** Connects one socket and subscribes it; resolves once the server acknowledged. */
+function connectOne(url, mode, client) {
+  return new Promise((resolve, reject) => {
+    const socket = io(`${url}/events`, {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+      timeout: 30_000,
+      ...(mode === 'real' ? { auth: { token: client.token } } : {}),
+    });
+    sockets.push(socket);
+    socket.on('events', onEvents);
+    socket.once('connect_error', (error) =>
+      reject(new Error(`connect failed: ${JSON.stringify(error.data ?? error.message)}`)),
+    );
+    socket.once('connect', () => {
+      if (mode === 'bare') {
+        socket.emit('join', client.streams, () => resolve());
+        return;
+      }
+      socket
+        .timeout(60_000)
+        .emit('subscribe', { streams: client.streams.map((stream) => ({ stream })) }, (error, answer) => {
+          if (error) return reject(error);
+          const failed = answer.ok ? answer.results.filter((r) => !r.ok) : [answer];
+          if (failed.length > 0) return reject(new Error(`subscribe refused: ${JSON.stringify(failed[0])}`));
+          resolve();
+        });
+    });
+  });
+}
+
+serveWorker({
+  async connect({ url, mode, clients, concurrency = 25 }) {
+    let next = 0;
+    const lane = async () => {
+      while (next < clients.length) await connectOne(url, mode, clients[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, clients.length) }, lane));
+    return { connected: sockets.filter((s) => s.connected).length };
+  },
+  /** Starts a measurement window. */
+  async mark() {
+    histogram = new Uint32Array(MAX_MS + 1);
+    windowCount = 0;
+    return { at: Date.now() };
+  },
+  /** Deliveries and latencies since `mark` (sparse histogram). */
+  async collect() {
+    const sparse = {};
+    histogram.forEach((count, ms) => {
+      if (count > 0) sparse[ms] = count;
+    });
+    return { at: Date.now(), count: windowCount, histogram: sparse };
+  },
+  /** Deliveries since the last `resetTotal`, and whether every socket is still connected. */
+  async total({ reset = false } = {}) {
+    const result = { count: totalCount, connected: sockets.filter((s) => s.connected).length };
+    if (reset) totalCount = 0;
+    return result;
+  },
+  async close() {
+    for (const socket of sockets) socket.disconnect();
+  },
+});

@@ -1,0 +1,51 @@
+// A fresh, migrated database per benchmark, dropped afterwards.
+import { randomBytes } from 'node:crypto';
+import { backendRequire, dist } from './backend.mjs';
+
+const { Client } = backendRequire('pg');
+
+/** Server to create bench databases on. @default the local PostgreSQL, trust auth */
+export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+async function admin(sql) {
+  const client = new Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function withDatabase(url, name) {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+/**
+ * `CREATE DATABASE bench_<random>`, migrated with the backend's own migrator.
+ * @returns {{ name: string, url: string, drop: () => Promise<void> }}
+ */
+export async function createBenchDatabase() {
+  const name = `bench_${randomBytes(8).toString('hex')}`;
+  await admin(`CREATE DATABASE "${name}"`);
+  const url = withDatabase(ADMIN_URL, name);
+  const drop = () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  try {
+    const { openPostgres } = dist('database/database.factory.js');
+    const { migrate } = dist('database/migrator.js');
+    const handle = openPostgres({ url, poolSize: 1 });
+    const session = await handle.openSession();
+    try {
+      await migrate(session);
+    } finally {
+      await session.release();
+      await handle.close();
+    }
+  } catch (error) {
+    await drop();
+    throw error;
+  }
+  return { name, url, drop };
+}
