@@ -1,6 +1,6 @@
 export { RealtimeClient } from './realtime.client';
-export { DEFAULT_RECONNECTION } from './realtime-client.options';
-export type { RealtimeClientOptions, ReconnectionOptions } from './realtime-client.options';
+export { DEFAULT_RECONNECTION, DEFAULT_TOKEN_REFRESH } from './realtime-client.options';
+export type { RealtimeClientOptions, ReconnectionOptions, TokenRefreshOptions } from './realtime-client.options';
 export type {
   AccessRevokedNotice,
   ConnectionState,
@@ -10,7 +10,9 @@ export type {
   StateChange,
   StreamListener,
   SubscriptionFailure,
+  TokenExpiry,
   TokenProvider,
+  TokenRefresh,
 } from './realtime-client.types';
 export { RealtimeException } from './realtime.exception';
 export type { ClientErrorCode, ClientErrorPayload } from './realtime.exception';

@@ -31,6 +31,22 @@ export interface ReconnectionOptions {
   randomizationFactor?: number;
 }
 
+/** Renewing the live socket's token when the server sends `token_expiring`. */
+export interface TokenRefreshOptions {
+  /**
+   * Attempts per `token_expiring` before giving up (`token_refresh_failed`); the server
+   * then disconnects and the client reconnects with a new handshake token.
+   * @default 3
+   */
+  attempts?: number;
+  /**
+   * Delay before the second attempt, in milliseconds; it doubles for each further one and
+   * is cut to half the time left before the server's `disconnectAt`.
+   * @default 500
+   */
+  retryDelayMs?: number;
+}
+
 /**
  * Options of `RealtimeClient`.
  *
@@ -50,9 +66,11 @@ export interface RealtimeClientOptions {
   url: string;
   /**
    * The access token, or a function returning it. A function is called before every
-   * (re)connection attempt, so an expired token is refreshed on reconnect; a fixed string
-   * that expires makes the client `failed`. The token travels in the handshake's `auth`,
-   * never in the query string.
+   * (re)connection attempt, and again when the server warns that the token expires
+   * (`token_expiring`): the new token is sent with `refresh_token`, so the connection lives
+   * on without a reconnect. A fixed string that expires makes the client `failed` (after a
+   * `token_expiring` event with `refreshable: false`). The token travels in the handshake's
+   * `auth` or in `refresh_token`, never in the query string.
    */
   token: string | TokenProvider;
   /**
@@ -72,6 +90,8 @@ export interface RealtimeClientOptions {
   path?: string;
   /** Backoff between reconnection attempts. */
   reconnection?: ReconnectionOptions;
+  /** Retries of an in-place token refresh (only with a token provider). */
+  tokenRefresh?: TokenRefreshOptions;
   /**
    * How long to wait for the server to acknowledge a `subscribe`/`unsubscribe`, and for a
    * promised replay to arrive, in milliseconds.
@@ -100,6 +120,7 @@ export interface ResolvedRealtimeClientOptions {
   transports: ('websocket' | 'polling' | 'webtransport')[];
   path: string;
   reconnection: Required<ReconnectionOptions>;
+  tokenRefresh: Required<TokenRefreshOptions>;
   ackTimeoutMs: number;
   connectTimeoutMs: number;
   managerOptions: Partial<ManagerOptions>;
@@ -112,6 +133,11 @@ export const DEFAULT_RECONNECTION: Readonly<Required<ReconnectionOptions>> = {
   randomizationFactor: 0.5,
 };
 
+export const DEFAULT_TOKEN_REFRESH: Readonly<Required<TokenRefreshOptions>> = {
+  attempts: 3,
+  retryDelayMs: 500,
+};
+
 export function resolveRealtimeClientOptions(options: RealtimeClientOptions): ResolvedRealtimeClientOptions {
   if (!options.url) throw new TypeError('RealtimeClient: options.url is required');
   if (typeof options.token !== 'string' && typeof options.token !== 'function') {
@@ -121,6 +147,13 @@ export function resolveRealtimeClientOptions(options: RealtimeClientOptions): Re
   if (reconnection.randomizationFactor < 0 || reconnection.randomizationFactor > 1) {
     throw new RangeError('RealtimeClient: reconnection.randomizationFactor must be between 0 and 1');
   }
+  const tokenRefresh = { ...DEFAULT_TOKEN_REFRESH, ...stripUndefined(options.tokenRefresh ?? {}) };
+  if (!Number.isInteger(tokenRefresh.attempts) || tokenRefresh.attempts < 1) {
+    throw new RangeError('RealtimeClient: tokenRefresh.attempts must be a positive integer');
+  }
+  if (!(tokenRefresh.retryDelayMs >= 0)) {
+    throw new RangeError('RealtimeClient: tokenRefresh.retryDelayMs must not be negative');
+  }
   return {
     // The namespace is appended by the client; a trailing slash would make it `//events`.
     url: options.url.replace(/\/+$/, ''),
@@ -129,6 +162,7 @@ export function resolveRealtimeClientOptions(options: RealtimeClientOptions): Re
     transports: options.transports ?? ['websocket'],
     path: options.path ?? '/socket.io',
     reconnection,
+    tokenRefresh,
     ackTimeoutMs: options.ackTimeoutMs ?? 10_000,
     connectTimeoutMs: options.connectTimeoutMs ?? 20_000,
     managerOptions: options.managerOptions ?? {},

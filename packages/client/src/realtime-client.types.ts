@@ -55,8 +55,33 @@ export interface SubscriptionFailure {
   error: ClientErrorPayload;
 }
 
-/** Returns the access token; called before every connection attempt, so it can refresh. */
+/**
+ * Returns the access token; called before every connection attempt and on every
+ * `token_expiring`, so it can hand out a fresh token. It should return a token that expires
+ * later than the one it returned before once that one is about to expire.
+ */
 export type TokenProvider = () => string | Promise<string>;
+
+/** What `on('token_expiring')` listeners receive (times in ms since the epoch, server clock). */
+export interface TokenExpiry {
+  /** Expiry of the socket's current token. */
+  expiresAt: number;
+  /** After this moment the server disconnects the socket unless its token was refreshed. */
+  disconnectAt: number;
+  /**
+   * Whether the client refreshes by itself (the `token` option is a provider). `false` for a
+   * fixed string token: the connection fails with `token_expired` after `disconnectAt`.
+   */
+  refreshable: boolean;
+}
+
+/** What `on('token_refreshed')` listeners receive. */
+export interface TokenRefresh {
+  /** Expiry of the new token, in ms since the epoch. */
+  expiresAt: number;
+  /** How many attempts it took (1 unless some failed). */
+  attempts: number;
+}
 
 export type StreamListener = (event: EventEnvelope) => void;
 
@@ -68,6 +93,13 @@ export interface RealtimeClientEvents {
   reload: (notice: ReloadNotice) => void;
   access_revoked: (notice: AccessRevokedNotice) => void;
   subscription_failed: (failure: SubscriptionFailure) => void;
-  /** Server `error` messages, refused handshakes, token provider and listener failures. */
+  /** The socket's token expires soon; a token provider is asked for a new one right away. */
+  token_expiring: (expiry: TokenExpiry) => void;
+  /** The live socket now runs on a new token, without a reconnect. */
+  token_refreshed: (refresh: TokenRefresh) => void;
+  /**
+   * Server `error` messages, refused handshakes, token provider and listener failures, and
+   * failed token refresh attempts (`token_refresh_failed` once all of them failed).
+   */
   error: (error: RealtimeException) => void;
 }

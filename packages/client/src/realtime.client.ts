@@ -3,6 +3,7 @@ import {
   MAX_STREAMS_PER_REQUEST,
   type StreamPosition,
   type SubscribeResult,
+  type TokenExpiringNotice,
 } from '@taskdash/contract';
 import { request } from './ack-request.util';
 import { chunk } from './chunk.util';
@@ -20,11 +21,13 @@ import { RealtimeException } from './realtime.exception';
 import { StreamSequencer, type SequencerOutcome } from './stream.sequencer';
 import { SubscriptionRegistry } from './subscription.registry';
 import { SubscriptionSender } from './subscription.sender';
+import { TokenRefresher } from './token.refresher';
 
 /**
  * The real-time client of the task dashboard: one authenticated Socket.IO connection to
  * the `/events` namespace, subscriptions that survive reconnects, and events delivered
- * once each, in order, with a `reload` notice wherever some were missed.
+ * once each, in order, with a `reload` notice wherever some were missed. With a token
+ * provider, the token of the live connection is renewed in place before it expires.
  *
  * @example
  * const client = new RealtimeClient({ url: 'https://api.example.com', token: () => auth.token() });
@@ -41,6 +44,7 @@ export class RealtimeClient {
   private readonly listeners: ListenerRegistry<RealtimeClientEvents>;
   private readonly streamListeners: ListenerRegistry<Record<string, StreamListener>>;
   private readonly sender: SubscriptionSender;
+  private readonly refresher: TokenRefresher;
   private readonly ackTimeoutMs: number;
 
   constructor(options: RealtimeClientOptions) {
@@ -65,8 +69,14 @@ export class RealtimeClient {
         subscriptionFailed: (failure) => this.listeners.emit('subscription_failed', failure),
       },
     );
+    this.refresher = new TokenRefresher(this.supervisor, resolved, {
+      expiring: (expiry) => this.listeners.emit('token_expiring', expiry),
+      refreshed: (refresh) => this.listeners.emit('token_refreshed', refresh),
+      error: (error) => this.listeners.emit('error', error),
+    });
     const { socket } = this.supervisor;
     socket.on('events', (batch) => this.onEvents(batch));
+    socket.on('token_expiring', (notice) => this.onTokenExpiring(notice));
     socket.on('access_revoked', (notice) => this.onAccessRevoked(notice));
     socket.on('error', (error) => this.listeners.emit('error', RealtimeException.from(error)));
   }
@@ -227,6 +237,14 @@ export class RealtimeClient {
     this.listeners.emit('access_revoked', { stream, code: notice.code, message: notice.message });
   }
 
+  private onTokenExpiring(notice: unknown): void {
+    if (!isExpiringNotice(notice)) {
+      this.listeners.emit('error', new RealtimeException('invalid_message', 'Ignored a malformed token_expiring'));
+      return;
+    }
+    this.refresher.onExpiring(notice);
+  }
+
   private onState(change: StateChange): void {
     if (change.state === 'failed' || change.state === 'disconnected') {
       this.sender.clearTimers();
@@ -239,6 +257,7 @@ export class RealtimeClient {
   }
 
   private onOffline(): void {
+    this.refresher.stop();
     this.subscriptions.offline();
     this.sequencer.reset();
     this.sender.clearTimers();
@@ -264,6 +283,12 @@ export class RealtimeClient {
       new RealtimeException('internal_error', `A '${event}' listener threw`, { cause: error }),
     );
   }
+}
+
+function isExpiringNotice(value: unknown): value is TokenExpiringNotice {
+  if (typeof value !== 'object' || value === null) return false;
+  const { expiresAt, disconnectAt } = value as Record<string, unknown>;
+  return Number.isFinite(expiresAt) && Number.isFinite(disconnectAt);
 }
 
 function distinct(streams: string | readonly string[]): string[] {

@@ -8,9 +8,20 @@ import type { ErrorCode, ErrorPayload } from '@taskdash/contract';
  * - `cancelled`: the stream was unsubscribed (or its access revoked) while its subscribe waited.
  * - `reconnect_failed`: the configured number of reconnection attempts is used up.
  * - `token_provider_failed`: the token provider threw or rejected.
+ * - `token_not_renewed`: a refresh succeeded, but the provider's token expires no later than
+ *   the current one (the provider handed out its cached token); the refresh is retried.
+ * - `token_refresh_failed`: every refresh attempt before the deadline failed; the server
+ *   disconnects with `token_expired` and the client reconnects with a new handshake token.
  */
 export type ClientErrorCode =
-  ErrorCode | 'timeout' | 'closed' | 'cancelled' | 'reconnect_failed' | 'token_provider_failed';
+  | ErrorCode
+  | 'timeout'
+  | 'closed'
+  | 'cancelled'
+  | 'reconnect_failed'
+  | 'token_provider_failed'
+  | 'token_not_renewed'
+  | 'token_refresh_failed';
 
 /** `{ code, message }` like the server's {@link ErrorPayload}, with client codes allowed. */
 export interface ClientErrorPayload {

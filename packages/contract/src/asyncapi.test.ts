@@ -9,14 +9,17 @@ import { EVENT_PAYLOAD_SCHEMAS, EVENT_TYPES, isEventType } from './events';
 import {
   CLIENT_MESSAGES,
   EVENTS_NAMESPACE,
+  RefreshTokenRequestSchema,
   SERVER_MESSAGES,
   StreamPositionSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   type DisconnectNotice,
+  type RefreshTokenAck,
   type ServerToClientEvents,
   type SubscribeAck,
   type SubscribeResult,
+  type TokenExpiringNotice,
   type UnsubscribeAck,
 } from './messages';
 
@@ -179,6 +182,7 @@ describe('asyncapi.yaml', () => {
     ['SubscribeRequest', SubscribeRequestSchema],
     ['UnsubscribeRequest', UnsubscribeRequestSchema],
     ['StreamPosition', StreamPositionSchema],
+    ['RefreshTokenRequest', RefreshTokenRequestSchema],
   ] as const)('documents %s as messages.ts defines it', (name, zodSchema) => {
     expect(shapeOf(schema(name))).toEqual(zodShape(zodSchema));
   });
@@ -230,6 +234,11 @@ describe('asyncapi.yaml', () => {
         ok: 'required',
         streams: 'required',
       }),
+      RefreshTokenAckOk: presence<Extract<RefreshTokenAck, { ok: true }>>({
+        ok: 'required',
+        expiresAt: 'required',
+      }),
+      TokenExpiringNotice: presence<TokenExpiringNotice>({ expiresAt: 'required', disconnectAt: 'required' }),
       AckError: presence<Extract<SubscribeAck, { ok: false }>>({ ok: 'required', error: 'required' }),
     }),
   )('documents the fields of %s as the TypeScript contract has them', (name, fields) => {
@@ -264,6 +273,9 @@ describe('asyncapi.yaml', () => {
       expect(() => SubscribeRequestSchema.parse(example)).not.toThrow();
     for (const example of examplesOf('unsubscribe'))
       expect(() => UnsubscribeRequestSchema.parse(example)).not.toThrow();
+    expect(examplesOf('refresh_token').length).toBeGreaterThan(0);
+    for (const example of examplesOf('refresh_token'))
+      expect(() => RefreshTokenRequestSchema.parse(example)).not.toThrow();
     const envelopes = examplesOf('events').flat() as EventEnvelope[];
     expect(envelopes.length).toBeGreaterThan(0);
     for (const { type, payload } of envelopes) {

@@ -6,6 +6,8 @@ import type {
   ReloadNotice,
   StateChange,
   SubscriptionFailure,
+  TokenExpiry,
+  TokenRefresh,
 } from '../realtime-client.types';
 import type { RealtimeException } from '../realtime.exception';
 
@@ -17,6 +19,8 @@ export class ClientRecorder {
   readonly errors: RealtimeException[] = [];
   readonly revoked: AccessRevokedNotice[] = [];
   readonly failures: SubscriptionFailure[] = [];
+  readonly expiries: TokenExpiry[] = [];
+  readonly refreshes: TokenRefresh[] = [];
 
   constructor(client: RealtimeClient) {
     client.on('event', (e) => this.events.push(e));
@@ -25,6 +29,8 @@ export class ClientRecorder {
     client.on('error', (e) => this.errors.push(e));
     client.on('access_revoked', (n) => this.revoked.push(n));
     client.on('subscription_failed', (f) => this.failures.push(f));
+    client.on('token_expiring', (e) => this.expiries.push(e));
+    client.on('token_refreshed', (r) => this.refreshes.push(r));
   }
 
   get states(): ConnectionState[] {

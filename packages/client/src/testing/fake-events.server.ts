@@ -7,6 +7,7 @@ import {
   type DisconnectNotice,
   type ErrorPayload,
   type EventEnvelope,
+  type RefreshTokenAck,
   type ServerToClientEvents,
   type StreamPosition,
   type SubscribeRequest,
@@ -48,6 +49,20 @@ export class FakeEventsServer {
   beforeAnswer: (request: SubscribeRequest) => void = () => undefined;
   /** When true, subscribe messages are never acknowledged. */
   silent = false;
+  /** The token of every `refresh_token`, in order. */
+  readonly refreshTokens: string[] = [];
+  /**
+   * Answers `refresh_token` (undefined: no answer). By default a token of another user is
+   * refused with `token_invalid` and the socket closed, as the real server does; otherwise
+   * the new expiry is one hour from now.
+   */
+  refresh: (token: string, socket: EventsSocket) => RefreshTokenAck | undefined = (token, socket) => {
+    if (token.split('#')[0] !== userOf(socket)) {
+      setImmediate(() => this.disconnectWithReason(socket, { code: 'token_invalid', message: 'other subject', reconnect: false }));
+      return { ok: false, error: { code: 'token_invalid', message: 'token subject does not match the connection' } };
+    }
+    return { ok: true, expiresAt: Date.now() + 3_600_000 };
+  };
 
   private readonly streams = new Map<string, StoredStream>();
 
@@ -126,10 +141,20 @@ export class FakeEventsServer {
 
   /** Sends `disconnect_reason`, then closes every socket from the server side. */
   drain(notice: DisconnectNotice): void {
-    for (const socket of this.sockets()) {
-      socket.emit('disconnect_reason', notice);
-      socket.disconnect(true);
-    }
+    for (const socket of this.sockets()) this.disconnectWithReason(socket, notice);
+  }
+
+  /** Warns every socket that its token expires in `inMs` and is cut `graceMs` later. */
+  warnExpiry(inMs = 1_000, graceMs = 1_000): { expiresAt: number; disconnectAt: number } {
+    const expiresAt = Date.now() + inMs;
+    const notice = { expiresAt, disconnectAt: expiresAt + graceMs };
+    for (const socket of this.sockets()) socket.emit('token_expiring', notice);
+    return notice;
+  }
+
+  disconnectWithReason(socket: EventsSocket, notice: DisconnectNotice): void {
+    socket.emit('disconnect_reason', notice);
+    socket.disconnect(true);
   }
 
   private stored(stream: string): StoredStream {
@@ -150,7 +175,12 @@ export class FakeEventsServer {
       next(Object.assign(new Error(refusal.message), { data: refusal }));
     });
     this.namespace.on('connection', (socket) => {
-      void socket.join(`user:${String((socket.handshake.auth as Record<string, unknown>).token)}`);
+      void socket.join(`user:${userOf(socket)}`);
+      socket.on('refresh_token', ({ token }, ack) => {
+        this.refreshTokens.push(token);
+        const answer = this.refresh(token, socket);
+        if (answer) ack(answer);
+      });
       socket.on('subscribe', (request, ack) => this.onSubscribe(socket, request, ack));
       socket.on('unsubscribe', (request, ack) => {
         this.unsubscribeRequests.push(request);
@@ -192,4 +222,9 @@ export class FakeEventsServer {
     ack({ ok: true, results });
     if (this.replayOrder === 'after-ack') replay();
   }
+}
+
+/** The handshake token doubles as the user id; `alice#2` is another token of `alice`. */
+function userOf(socket: EventsSocket): string {
+  return String((socket.handshake.auth as Record<string, unknown>).token).split('#')[0]!;
 }
