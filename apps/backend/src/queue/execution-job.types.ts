@@ -16,6 +16,6 @@ export type ExecutionJob = Job<ExecutionJobData, unknown, string>;
 /**
  * Runs one job. Report progress with `job.updateProgress` (awaited, so progress never
  * trails the result); the resolved value becomes the job's return value; a throw fails the
- * attempt. The AbortSignal fires when the worker closes.
+ * attempt. The AbortSignal fires when the job is cancelled (`Worker.cancelJob`).
  */
 export type JobHandler = (job: ExecutionJob, signal: AbortSignal) => Promise<unknown>;

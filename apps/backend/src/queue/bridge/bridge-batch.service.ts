@@ -8,22 +8,23 @@ import { JobStateTracker } from './job-state.tracker';
 import { parseStreamEntry, type JobStreamEntry, type RawStreamEntry } from './job-stream-entry.util';
 import type { QueueEventStream } from './queue-event-stream.store';
 import type { QueueOverviewMetrics } from './queue-overview.metrics';
-import { compareStreamIds, STREAM_START, streamIdTime } from './stream-id.util';
+import { advance, type StreamCursor } from './stream-cursor.util';
+import { STREAM_START, streamIdTime } from './stream-id.util';
 
 const READ_COUNT = 1000;
 /** Most jobs named in one `job.reload_required`. */
 const MAX_STALE_JOBS = 1000;
 
-/** Entries `(after, upTo]` of the event stream, published as one unit. */
+/** Entries after `after` up to `next` of the event stream, published as one unit. */
 interface Batch {
-  after: string;
-  upTo: string;
+  after: StreamCursor;
+  next: StreamCursor;
   entries: RawStreamEntry[];
-  /** Entries after `after` were trimmed before they were read. */
+  /** Entries right after `after` were trimmed before they were read. */
   gap: boolean;
 }
 
-const later = (a: string, b: string | undefined) => (b !== undefined && compareStreamIds(b, a) > 0 ? b : a);
+const START: StreamCursor = { id: STREAM_START, ordinal: undefined };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -49,47 +50,51 @@ export class BridgeBatchService {
   ) {}
 
   /** Starts a leadership: forgets job states, finishes a batch left in flight; returns the position. */
-  async resume(): Promise<string> {
+  async resume(): Promise<StreamCursor> {
     this.tracker = new JobStateTracker();
-    const { position = STREAM_START, inflight } = await this.state.load();
+    const { position = START, inflight } = await this.state.load();
     if (!inflight) return position;
-    const read = await this.stream.range(position, inflight);
-    const published = await this.publish({ after: position, upTo: later(inflight, read.maxDeleted), entries: read.entries, gap: read.trimmed }, true);
-    this.logger.log({ msg: 'finished a batch left in flight', queue: this.queue, after: position, upTo: inflight, published });
-    return inflight;
+    const read = await this.stream.range(position.id, inflight);
+    const { gap, next } = advance(position, read);
+    const published = await this.publish({ after: position, next, entries: read.entries, gap }, true);
+    this.logger.log({ msg: 'finished a batch left in flight', queue: this.queue, after: position.id, upTo: inflight, published });
+    return next;
   }
 
   /** Reads and publishes the next batch; returns the new position (unchanged when idle). */
-  async next(after: string, stopping: () => boolean): Promise<string> {
+  async next(after: StreamCursor, stopping: () => boolean): Promise<StreamCursor> {
     const batch = await this.collect(after, stopping);
     if (!batch) return after;
     await this.publish(batch, false);
-    return batch.upTo;
+    return batch.next;
   }
 
   /** Entries of one window: from the first new entry, `coalesceMs` long (or `maxBatchEntries`). */
-  private async collect(after: string, stopping: () => boolean): Promise<Batch | undefined> {
-    const first = await this.stream.readAfter(after, READ_COUNT);
-    if (first.entries.length === 0 && !first.trimmed) {
+  private async collect(after: StreamCursor, stopping: () => boolean): Promise<Batch | undefined> {
+    const first = await this.stream.readAfter(after.id, READ_COUNT);
+    const { gap, next: firstNext } = advance(after, first);
+    if (first.entries.length === 0 && !gap) {
       await sleep(this.options.pollMs);
       return undefined;
     }
     const entries = [...first.entries];
+    let next = firstNext;
     const deadline = Date.now() + this.options.coalesceMs;
     let full = first.entries.length === READ_COUNT;
     while (!stopping() && entries.length < this.options.maxBatchEntries && Date.now() < deadline) {
       if (!full) await sleep(Math.min(this.options.pollMs, Math.max(0, deadline - Date.now())));
-      const more = await this.stream.readAfter(entries.at(-1)?.[0] ?? after, READ_COUNT);
-      if (more.trimmed) break; // that gap starts the next batch, which reports it
+      const more = await this.stream.readAfter(next.id, READ_COUNT);
+      const step = advance(next, more);
+      if (step.gap) break; // that gap starts the next batch, which reports it
       entries.push(...more.entries);
+      next = step.next;
       full = more.entries.length === READ_COUNT;
     }
-    const last = entries.at(-1)?.[0] ?? after;
-    return { after, upTo: first.trimmed ? later(last, first.maxDeleted) : last, entries, gap: first.trimmed };
+    return { after, next, entries, gap };
   }
 
   private async publish(batch: Batch, resumed: boolean): Promise<number> {
-    await this.state.begin(batch.upTo);
+    await this.state.begin(batch.next.id);
     let published = batch.gap ? await this.reportGap(batch.after) : 0;
     const entries = batch.entries.map(parseStreamEntry).filter((e): e is JobStreamEntry => e !== undefined);
     await this.learnNewJobs(entries);
@@ -98,7 +103,7 @@ export class BridgeBatchService {
       facts.map((fact) => Object.assign({ key: `${this.namespace}|${fact.entryId}`, occurredAt: new Date(fact.at) }, fact)),
       { skipStored: resumed },
     );
-    await this.state.commit(batch.upTo, this.endings(facts));
+    await this.state.commit(batch.next, this.endings(facts));
     return published;
   }
 
@@ -125,11 +130,11 @@ export class BridgeBatchService {
   }
 
   /** Events after `after` are gone: name the jobs to reload, and forget what we knew of them. */
-  private async reportGap(after: string): Promise<number> {
-    const { jobs, truncated } = await this.jobs.staleSince(streamIdTime(after), MAX_STALE_JOBS);
+  private async reportGap(after: StreamCursor): Promise<number> {
+    const { jobs, truncated } = await this.jobs.staleSince(streamIdTime(after.id), MAX_STALE_JOBS);
     for (const job of jobs) this.tracker.forget(job.jobId);
-    this.logger.warn({ msg: 'queue events were trimmed before the bridge read them; clients must reload', queue: this.queue, after, jobs: jobs.length, truncated });
+    this.logger.warn({ msg: 'queue events were trimmed before the bridge read them; clients must reload', queue: this.queue, after: after.id, jobs: jobs.length, truncated });
     // One notice per lost position: a retried batch finds it stored and does not repeat it.
-    return this.events.reloadRequired(`${this.namespace}|gap|${after}`, { queue: this.queue, reason: 'events_trimmed', jobs, truncated }, { skipStored: true });
+    return this.events.reloadRequired(`${this.namespace}|gap|${after.id}`, { queue: this.queue, reason: 'events_trimmed', jobs, truncated }, { skipStored: true });
   }
 }

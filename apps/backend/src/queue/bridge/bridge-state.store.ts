@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { LeaseLostException } from './lease-lost.exception';
+import type { StreamCursor } from './stream-cursor.util';
 
 // Every write checks the lock in the same script, so a node that lost the lock (paused,
 // partitioned) cannot move the position of the node that holds it now.
@@ -23,11 +24,11 @@ redis.call('HSET', KEYS[2], 'inflight', ARGV[2])
 return 1`;
 const COMMIT = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[2], 'position', ARGV[2])
+redis.call('HSET', KEYS[2], 'position', ARGV[2], 'ordinal', ARGV[6])
 redis.call('HDEL', KEYS[2], 'inflight')
 local closed = tonumber(ARGV[5])
-for i = 6, 5 + closed do redis.call('ZADD', KEYS[3], ARGV[3], ARGV[i]) end
-for i = 6 + closed, #ARGV do redis.call('ZREM', KEYS[3], ARGV[i]) end
+for i = 7, 6 + closed do redis.call('ZADD', KEYS[3], ARGV[3], ARGV[i]) end
+for i = 7 + closed, #ARGV do redis.call('ZREM', KEYS[3], ARGV[i]) end
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[4])
 return 1`;
 
@@ -37,7 +38,7 @@ const FINISHED_MEMORY_MS = 24 * 3600_000;
 /** Where the bridge is in the queue's event stream. */
 export interface BridgePosition {
   /** Last entry whose events are stored; undefined before the first batch ever. */
-  position: string | undefined;
+  position: StreamCursor | undefined;
   /** Last entry of a batch that was being published when its bridge stopped. */
   inflight: string | undefined;
 }
@@ -80,8 +81,11 @@ export class BridgeStateStore {
   }
 
   async load(): Promise<BridgePosition> {
-    const [position, inflight] = await this.redis.hmget(this.stateKey, 'position', 'inflight');
-    return { position: position ?? undefined, inflight: inflight ?? undefined };
+    const [position, ordinal, inflight] = await this.redis.hmget(this.stateKey, 'position', 'ordinal', 'inflight');
+    return {
+      position: position ? { id: position, ordinal: ordinal ? Number(ordinal) : undefined } : undefined,
+      inflight: inflight ?? undefined,
+    };
   }
 
   async begin(upTo: string): Promise<void> {
@@ -93,10 +97,11 @@ export class BridgeStateStore {
    * Moves the position to `upTo` and remembers which jobs the batch ended (`closed`) or
    * started over (`reopened`, e.g. a manual retry of a failed job).
    */
-  async commit(upTo: string, jobs: { closed: readonly string[]; reopened: readonly string[] }): Promise<void> {
+  async commit(upTo: StreamCursor, jobs: { closed: readonly string[]; reopened: readonly string[] }): Promise<void> {
     const now = Date.now();
     const keys = [this.lockKey, this.stateKey, this.finishedKey];
-    const args = [this.token, upTo, now, now - FINISHED_MEMORY_MS, jobs.closed.length, ...jobs.closed, ...jobs.reopened];
+    const ordinal = upTo.ordinal ?? '';
+    const args = [this.token, upTo.id, now, now - FINISHED_MEMORY_MS, jobs.closed.length, ordinal, ...jobs.closed, ...jobs.reopened];
     const ok = await this.redis.eval(COMMIT, 3, ...keys, ...args);
     if (ok !== 1) throw new LeaseLostException(this.queue);
   }

@@ -1,21 +1,24 @@
 import type { Redis } from 'ioredis';
 import type { RawStreamEntry } from './job-stream-entry.util';
-import { compareStreamIds, STREAM_START } from './stream-id.util';
 
 export interface StreamRead {
   entries: RawStreamEntry[];
-  /** Entries after the read's start had been trimmed away before the read: events were lost. */
-  trimmed: boolean;
-  /** The last trimmed entry; everything up to it is gone. */
-  maxDeleted?: string;
+  /**
+   * Ordinal (1-based, counting every entry ever added) of the stream's first entry when
+   * the entries were read: `entries-added - length + 1`. Undefined before Redis 7.
+   */
+  firstOrdinal?: number;
 }
 
 type XReadReply = [key: string, entries: RawStreamEntry[]][] | null;
 
 /**
  * Reads BullMQ's `<prefix>:<queue>:events` stream. Each read runs in one MULTI with
- * XINFO STREAM, whose `max-deleted-entry-id` (Redis 7) says exactly whether an entry after
- * the read's start was trimmed before the read: a gap is detected, never guessed.
+ * XINFO STREAM, so the reader knows the ordinal of the stream's first entry at that very
+ * moment. BullMQ only ever trims from the head (XADD MAXLEN ~), so a reader that knows
+ * the ordinal of its position can tell exactly whether entries after it were trimmed:
+ * a gap is detected, never guessed. (XINFO's `max-deleted-entry-id` cannot tell: trimming
+ * does not update it.)
  */
 export class QueueEventStream {
   constructor(
@@ -25,16 +28,15 @@ export class QueueEventStream {
 
   /** Up to `count` entries after `after`. */
   readAfter(after: string, count: number): Promise<StreamRead> {
-    return this.read(after, (multi) => multi.xread('COUNT', count, 'STREAMS', this.key, after), (reply: XReadReply) => reply?.[0]?.[1] ?? []);
+    return this.read((multi) => multi.xread('COUNT', count, 'STREAMS', this.key, after), (reply: XReadReply) => reply?.[0]?.[1] ?? []);
   }
 
   /** The entries in `(after, upTo]`, to publish again a batch that was in flight. */
   range(after: string, upTo: string): Promise<StreamRead> {
-    return this.read(after, (multi) => multi.xrange(this.key, `(${after}`, upTo), (reply: RawStreamEntry[] | null) => reply ?? []);
+    return this.read((multi) => multi.xrange(this.key, `(${after}`, upTo), (reply: RawStreamEntry[] | null) => reply ?? []);
   }
 
   private async read<R>(
-    after: string,
     command: (multi: ReturnType<Redis['multi']>) => ReturnType<Redis['multi']>,
     entriesOf: (reply: R) => RawStreamEntry[],
   ): Promise<StreamRead> {
@@ -42,10 +44,12 @@ export class QueueEventStream {
     const [info, read] = results ?? [];
     if (read?.[0]) throw read[0];
     // No stream yet (XINFO fails on a missing key): nothing to read, nothing lost.
-    if (!info || info[0]) return { entries: [], trimmed: false };
-    const maxDeleted = field(info[1] as unknown[], 'max-deleted-entry-id');
-    const trimmed = after !== STREAM_START && typeof maxDeleted === 'string' && compareStreamIds(maxDeleted, after) > 0;
-    return { entries: entriesOf(read?.[1] as R), trimmed, ...(typeof maxDeleted === 'string' ? { maxDeleted } : {}) };
+    if (!info || info[0]) return { entries: [] };
+    const fields = info[1] as unknown[];
+    const added = Number(field(fields, 'entries-added'));
+    const length = Number(field(fields, 'length'));
+    const entries = entriesOf(read?.[1] as R);
+    return Number.isFinite(added) ? { entries, firstOrdinal: added - length + 1 } : { entries };
   }
 }
 

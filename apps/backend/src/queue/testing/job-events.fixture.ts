@@ -75,3 +75,30 @@ export async function storedEvents(databaseUrl: string, stream: string): Promise
     await pg.end();
   }
 }
+
+/** Deletes every Redis key under `prefix` (queues, bridge state) after a test file. */
+export async function dropRedisPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** Every job's clean history in one stream, checked as a whole: one of each state, progress to 100. */
+export function verdicts(events: readonly EventEnvelope[], jobIds: readonly string[]): Array<{ jobId: string; states: string[]; progress: { ok: boolean; why?: string } }> {
+  const byJob = timelines(events);
+  return jobIds.map((jobId) => {
+    const timeline = byJob.get(jobId) ?? [];
+    return { jobId, states: states(timeline), progress: checkProgress(timeline, 100) };
+  });
+}
+
+export const cleanVerdicts = (jobIds: readonly string[]) =>
+  jobIds.map((jobId) => ({ jobId, states: ['job.waiting', 'job.active', 'job.completed'], progress: { ok: true } }));
