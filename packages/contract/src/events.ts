@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { JOB_EVENT_PAYLOAD_SCHEMAS } from './job-events';
+import { SYSTEM_EVENT_PAYLOAD_SCHEMAS } from './system-events';
 import { TaskSnapshotSchema, TaskStatusSchema } from './task.types';
 
 const id = z.string().min(1).max(128);
@@ -28,6 +29,8 @@ export const EVENT_PAYLOAD_SCHEMAS = {
   'task.deleted': z.object({ taskId: uuid }),
   /** Queue job events and the queue overview (see job-events.ts). */
   ...JOB_EVENT_PAYLOAD_SCHEMAS,
+  /** Health snapshots and alerts (see system-events.ts). */
+  ...SYSTEM_EVENT_PAYLOAD_SCHEMAS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOAD_SCHEMAS;

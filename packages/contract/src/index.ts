@@ -15,6 +15,8 @@ export { TASK_STATUSES, TaskStatusSchema, TaskSnapshotSchema } from './task.type
 export type { TaskStatus, TaskSnapshot } from './task.types';
 export { EVENT_PAYLOAD_SCHEMAS, EVENT_TYPES, isEventType } from './events';
 export type { EventType, EventPayloads } from './events';
+export { SYSTEM_EVENT_PAYLOAD_SCHEMAS, ALERT_SEVERITIES, AlertSeveritySchema } from './system-events';
+export type { AlertSeverity } from './system-events';
 export { isEvent } from './envelope';
 export type { EventEnvelope, StreamPosition } from './envelope';
 export {
