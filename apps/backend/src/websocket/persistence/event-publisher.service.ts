@@ -30,6 +30,21 @@ export interface PublishInput<T extends EventType = EventType> {
 /** Receives every batch right after it is stored, in seq order per stream. */
 export type StoredListener = (events: EventEnvelope[]) => void;
 
+/**
+ * Optional hooks for metrics, set with `observe`. The publisher behaves the same without
+ * them (unit tests and benchmarks construct it bare); they must be cheap and must not throw.
+ */
+export interface PublisherObserver {
+  /** One batch was written with one INSERT, taking `ms`. */
+  batchWritten(size: number, ms: number): void;
+  /** Events were stored and handed to the fan-out. */
+  stored(events: readonly EventEnvelope[]): void;
+  /** A write failed; it is retried. */
+  storeFailed(): void;
+  /** Publishes refused with `unavailable`: queue full for too long, or the store for too long. */
+  rejected(reason: 'backpressure' | 'store_timeout', count: number): void;
+}
+
 interface Waiter {
   event: PendingEvent;
   deadline: number;
@@ -58,6 +73,7 @@ export class EventPublisher {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  private observer: PublisherObserver | undefined;
 
   constructor(
     private readonly store: EventStore,
@@ -66,6 +82,11 @@ export class EventPublisher {
 
   onStored(listener: StoredListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Installs (or with `undefined` removes) the metrics hooks. */
+  observe(observer: PublisherObserver | undefined): void {
+    this.observer = observer;
   }
 
   /** Events accepted but not stored yet. */
@@ -115,6 +136,7 @@ export class EventPublisher {
       const timer = setTimeout(() => {
         const index = this.spaceWaiters.indexOf(wake);
         if (index >= 0) this.spaceWaiters.splice(index, 1);
+        this.observer?.rejected('backpressure', 1);
         reject(new PublishException(ErrorCode.Unavailable, 'event store is not keeping up; try again later'));
       }, this.options.enqueueTimeoutMs);
       const wake = () => {
@@ -177,17 +199,21 @@ export class EventPublisher {
           uncertain = false;
           if (pending.length === 0) return;
         }
+        const started = performance.now();
         const stored = await this.store.append(pending.map((w) => w.event));
+        this.observer?.batchWritten(pending.length, performance.now() - started);
         this.settle(pending, stored, new Map(stored.map((e) => [e.id, e])));
         return;
       } catch (error) {
         uncertain = true;
+        this.observer?.storeFailed();
         this.logger.warn({ msg: 'event store write failed; retrying', attempt, events: pending.length, error: (error as Error).message });
         const now = Date.now();
         const expired = pending.filter((w) => w.deadline <= now);
         // Only give up on events whose fate is known (the lookup above succeeded) or expired.
         if (expired.length > 0) {
           expired.forEach((w) => w.reject(new PublishException(ErrorCode.Unavailable, 'event store unavailable')));
+          this.observer?.rejected('store_timeout', expired.length);
           pending = pending.filter((w) => w.deadline > now);
         }
         await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 6)));
@@ -197,6 +223,7 @@ export class EventPublisher {
 
   private settle(waiters: Waiter[], stored: EventEnvelope[], byId: Map<string, EventEnvelope>): void {
     const ordered = [...stored].sort(byStreamThenSeq);
+    this.observer?.stored(ordered);
     for (const listener of this.listeners) {
       try {
         listener(ordered);

@@ -12,6 +12,16 @@ export type AccessCheck = () => Promise<boolean>;
 
 export type ReplayOutcome = 'joined' | 'permission_lost' | 'history_expired' | 'gone';
 
+/** Optional metrics hooks, set with `observe`. */
+export interface ReplayObserver {
+  /** A subscribe that named a position was answered: replayed, or refused with a reason. */
+  decided(outcome: 'recovered' | RecoveryFailure): void;
+  /** A page of `count` missed events was sent. */
+  replayed(count: number): void;
+  /** A replay ended (joined the room, or stopped early). */
+  finished(outcome: ReplayOutcome): void;
+}
+
 /**
  * Exact catch-up for one socket on one stream. `decide` says whether the missed events can
  * be replayed at all (all of them or none, never part). `run` sends them from the database
@@ -20,11 +30,18 @@ export type ReplayOutcome = 'joined' | 'permission_lost' | 'history_expired' | '
  * contiguous seqs and joining is synchronous, nothing falls between replay and live.
  */
 export class EventReplayService {
+  private observer: ReplayObserver | undefined;
+
   constructor(
     private readonly store: EventStore,
     private readonly dispatcher: StreamDispatcher,
     private readonly options: ReplayOptions,
   ) {}
+
+  /** Installs (or with `undefined` removes) the metrics hooks. */
+  observe(observer: ReplayObserver | undefined): void {
+    this.observer = observer;
+  }
 
   async decide(state: StreamState, position: StreamPosition | undefined): Promise<ReplayDecision> {
     if (!position) return { recovered: false, from: state.head };
@@ -34,11 +51,18 @@ export class EventReplayService {
     if (!db || position.seq > db.lastSeq) return this.refuse(state, ErrorCode.PositionInvalid);
     if (position.seq < db.firstSeq - 1) return this.refuse(state, ErrorCode.HistoryExpired);
     if (state.head - position.seq > this.options.maxEvents) return this.refuse(state, ErrorCode.TooManyMissed);
+    this.observer?.decided('recovered');
     return { recovered: true, from: position.seq };
   }
 
   /** Sends `(from, head]` to the socket, then joins the room. */
   async run(socket: AppSocket, state: StreamState, from: number, mayStillSee: AccessCheck): Promise<ReplayOutcome> {
+    const outcome = await this.sendThenJoin(socket, state, from, mayStillSee);
+    this.observer?.finished(outcome);
+    return outcome;
+  }
+
+  private async sendThenJoin(socket: AppSocket, state: StreamState, from: number, mayStillSee: AccessCheck): Promise<ReplayOutcome> {
     const room = streamRoom(state.stream);
     // Unsubscribed or revoked meanwhile (the revocation already told the client).
     const gone = () => !socket.connected || !socket.data.subscriptions.has(state.stream);
@@ -51,6 +75,7 @@ export class EventReplayService {
       if (page.length === 0 || page[0]?.seq !== sent + 1) return 'history_expired';
       if (!isContiguous(page)) return 'history_expired';
       socket.emit('events', page);
+      this.observer?.replayed(page.length);
       sent = page[page.length - 1]!.seq;
     }
     if (gone()) return 'gone';
@@ -60,6 +85,7 @@ export class EventReplayService {
   }
 
   private refuse(state: StreamState, reason: RecoveryFailure): ReplayDecision {
+    this.observer?.decided(reason);
     return { recovered: false, reason, from: state.head };
   }
 }
