@@ -6,6 +6,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
 import { QueueModule, queueOptionsFrom } from './queue/queue.module';
 import { ReadinessService } from './health/readiness.service';
+import { MonitoringModule, monitoringOptionsFrom } from './monitoring/monitoring.module';
 import { TasksModule } from './tasks/tasks.module';
 import { UsersModule } from './users/users.module';
 import { WebsocketModule } from './websocket/websocket.module';
@@ -38,6 +39,7 @@ export class AppModule {
       imports: [
         DatabaseModule.forRoot(runtime.database),
         AuthModule,
+        MonitoringModule.forRoot(monitoringOptionsFrom(config)),
         WebsocketModule.forRoot(
           withOverrides(
             {

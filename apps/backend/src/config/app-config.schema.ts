@@ -110,13 +110,18 @@ export const EnvSchema = z
     /** Seconds a SIGTERM waits for in-flight work before exiting. @default 30 */
     SHUTDOWN_TIMEOUT_SEC: int(1, 600).default(30),
     /** This node's name in health snapshots and alerts. @default <hostname>:<pid> */
-    NODE_ID: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : @ -').optional(),
+    NODE_ID: z
+      .string()
+      .regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'must be 1-128 of A-Z a-z 0-9 . _ : @ -')
+      .optional(),
     /** `off` removes the metric hooks from the event path and answers /metrics with 404. @default on */
     METRICS_ENABLED: z.enum(['on', 'off']).default('on'),
     /** When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`. At least 16 characters. */
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
     /** How often each node samples and publishes its health (system.health), in ms; 0 disables it. @default 10000 */
-    HEALTH_SAMPLE_INTERVAL_MS: int(0, 3_600_000).refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100').default(10_000),
+    HEALTH_SAMPLE_INTERVAL_MS: int(0, 3_600_000)
+      .refine((ms) => ms === 0 || ms >= 100, 'must be 0 (off) or at least 100')
+      .default(10_000),
     /** Alert rules as a JSON array (see monitoring/alerts/alert-rule.schema.ts). @default built-in rules */
     ALERT_RULES: AlertRulesEnvSchema.optional(),
     /** A new alert waits this long (ms) so every node's report joins one notice; flaps inside it are never sent. @default 30000 */

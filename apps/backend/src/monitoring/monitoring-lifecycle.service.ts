@@ -1,0 +1,61 @@
+import {
+  Inject,
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { EventFanout } from '../websocket/delivery/event-fanout.service';
+import { StreamDispatcher } from '../websocket/delivery/stream-dispatcher.service';
+import { EventPublisher } from '../websocket/persistence/event-publisher.service';
+import { EventReplayService } from '../websocket/persistence/event-replay.service';
+import { AlertEngine } from './alerts/alert-engine.service';
+import { HealthMonitorService } from './health/health-monitor.service';
+import { MONITORING_OPTIONS } from './metrics.constants';
+import type { MonitoringOptions } from './monitoring-options.types';
+import { WebsocketMetricsService } from './websocket-metrics.service';
+
+/**
+ * After boot (the gateway has attached the namespace by then): installs the metric hooks in
+ * the event path and starts health sampling. Before shutdown: stops sampling and alert
+ * timers, so nothing publishes while the publisher drains.
+ */
+@Injectable()
+export class MonitoringLifecycleService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  constructor(
+    @Inject(MONITORING_OPTIONS) private readonly options: MonitoringOptions,
+    private readonly metrics: WebsocketMetricsService,
+    private readonly publisher: EventPublisher,
+    private readonly dispatcher: StreamDispatcher,
+    private readonly health: HealthMonitorService,
+    private readonly alerts: AlertEngine,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.options.metricsEnabled) this.installHooks();
+    this.health.start();
+  }
+
+  beforeApplicationShutdown(): void {
+    this.health.stop();
+    this.alerts.stop();
+  }
+
+  private installHooks(): void {
+    // Fan-out and replay are internals of the websocket module (not exported); the hooks are
+    // optional setters, so reaching them here keeps that module free of monitoring code.
+    const fanout = this.moduleRef.get(EventFanout, { strict: false });
+    const replay = this.moduleRef.get(EventReplayService, { strict: false });
+    this.publisher.observe(this.metrics);
+    fanout.observe(this.metrics);
+    replay.observe(this.metrics);
+    this.metrics.bindSources({
+      namespace: () => fanout.attachedNamespace,
+      publishBacklog: () => this.publisher.backlog,
+      trackedStreams: () => this.dispatcher.trackedStreams.length,
+    });
+    const namespace = fanout.attachedNamespace;
+    if (namespace) this.metrics.observeConnections(namespace);
+  }
+}

@@ -1,0 +1,145 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import type { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { REDIS } from '../app.constants';
+import type { AppConfig } from '../config/app-config';
+import { DATABASE, type DatabaseHandle } from '../database/database.types';
+import { EventFanout } from '../websocket/delivery/event-fanout.service';
+import { SystemEventsService } from '../websocket/events/system-events.service';
+import { EventPublisher } from '../websocket/persistence/event-publisher.service';
+import { AlertEngine } from './alerts/alert-engine.service';
+import { AlertStore } from './alerts/alert.store';
+import { AlertsController } from './alerts/alerts.controller';
+import { MemoryAlertStateStore } from './alerts/memory-alert-state.store';
+import { RedisAlertStateStore } from './alerts/redis-alert-state.store';
+import { EventLoopProbe } from './health/event-loop.probe';
+import { HealthMonitorService } from './health/health-monitor.service';
+import { HealthSampler } from './health/health-sampler.service';
+import { QueueDepthRegistry } from './health/queue-depth.registry';
+import { METRICS_REGISTRY, MONITORING_OPTIONS } from './metrics.constants';
+import { MetricsController } from './metrics.controller';
+import { MonitoringLifecycleService } from './monitoring-lifecycle.service';
+import type { MonitoringOptions } from './monitoring-options.types';
+import { collectProcessMetrics } from './process-metrics.util';
+import { WebsocketMetricsService } from './websocket-metrics.service';
+
+/** The module's options from the validated configuration. */
+export function monitoringOptionsFrom(config: AppConfig): MonitoringOptions {
+  const m = config.monitoring;
+  return {
+    nodeId: m.nodeId,
+    metricsEnabled: m.metricsEnabled,
+    metricsToken: m.metricsToken,
+    healthIntervalMs: m.healthIntervalMs,
+    redisKeyPrefix: config.redisKeyPrefix,
+    alerts: {
+      rules: m.alertRules,
+      groupWindowMs: m.alertGroupWindowMs,
+      repeatIntervalMs: m.alertRepeatIntervalMs,
+      staleAfterMs: Math.max(30_000, 3 * m.healthIntervalMs),
+    },
+  };
+}
+
+/** One registry per app (tests run several apps in one process), default process metrics included. */
+function createRegistry(options: MonitoringOptions): Registry {
+  const registry = new Registry();
+  if (options.metricsEnabled) collectProcessMetrics(registry);
+  return registry;
+}
+
+/**
+ * Health sampling and broadcast, de-duplicated alerts and Prometheus metrics. Global, so any
+ * module can inject `WebsocketMetricsService` (to count what it sees), `QueueDepthRegistry`
+ * (to report queue depths) and `SystemEventsService`. Needs the websocket module's publisher.
+ */
+@Global()
+@Module({})
+export class MonitoringModule {
+  static forRoot(options: MonitoringOptions): DynamicModule {
+    return {
+      module: MonitoringModule,
+      controllers: [MetricsController, AlertsController],
+      providers: [
+        { provide: MONITORING_OPTIONS, useValue: options },
+        { provide: METRICS_REGISTRY, useFactory: () => createRegistry(options) },
+        WebsocketMetricsService,
+        QueueDepthRegistry,
+        SystemEventsService,
+        AlertStore,
+        {
+          provide: AlertEngine,
+          inject: [
+            { token: REDIS, optional: true },
+            AlertStore,
+            SystemEventsService,
+            WebsocketMetricsService,
+          ],
+          useFactory: (
+            redis: Redis | undefined,
+            store: AlertStore,
+            events: SystemEventsService,
+            metrics: WebsocketMetricsService,
+          ) =>
+            new AlertEngine(
+              // Without Redis there is one node, and its memory is the whole truth.
+              redis
+                ? new RedisAlertStateStore(redis, `${options.redisKeyPrefix}:alerts`)
+                : new MemoryAlertStateStore(),
+              store,
+              events,
+              options.metricsEnabled ? metrics : undefined,
+              { nodeId: options.nodeId, ...options.alerts },
+            ),
+        },
+        {
+          provide: HealthMonitorService,
+          inject: [
+            { token: REDIS, optional: true },
+            DATABASE,
+            EventPublisher,
+            QueueDepthRegistry,
+            SystemEventsService,
+            AlertEngine,
+            WebsocketMetricsService,
+            ModuleRef,
+          ],
+          useFactory: (
+            redis: Redis | undefined,
+            database: DatabaseHandle,
+            publisher: EventPublisher,
+            queues: QueueDepthRegistry,
+            events: SystemEventsService,
+            alerts: AlertEngine,
+            metrics: WebsocketMetricsService,
+            moduleRef: ModuleRef,
+          ) => {
+            const sampler = new HealthSampler(
+              {
+                nodeId: options.nodeId,
+                // Resolved when sampling, after the gateway attached the namespace to the fan-out.
+                sockets: () =>
+                  moduleRef.get(EventFanout, { strict: false }).attachedNamespace?.sockets.size ?? 0,
+                backlog: () => publisher.backlog,
+                postgres: () => database.prisma.$queryRawUnsafe('SELECT 1'),
+                redis: redis ? () => redis.ping() : undefined,
+                queues,
+              },
+              new EventLoopProbe(),
+            );
+            return new HealthMonitorService(
+              sampler,
+              events,
+              alerts,
+              options.metricsEnabled ? metrics : undefined,
+              options.healthIntervalMs,
+            );
+          },
+        },
+        MonitoringLifecycleService,
+      ],
+      exports: [WebsocketMetricsService, QueueDepthRegistry, SystemEventsService, METRICS_REGISTRY],
+    };
+  }
+}
