@@ -35,6 +35,7 @@ export class WebsocketLifecycleService implements OnApplicationBootstrap, OnAppl
 
   async onApplicationShutdown(): Promise<void> {
     this.connections.stop();
+    this.dispatcher.stop();
     this.retention.stop();
     if (this.headTimer) clearInterval(this.headTimer);
     await this.publisher.drain();

@@ -76,6 +76,8 @@ export interface WebsocketModuleOptions {
    * so an event whose cross-node message was lost is still delivered. @default 1000
    */
   headCheckIntervalMs: number;
+  /** How long a stream stays tracked on a node after its last subscriber left, in ms. @default 30000 */
+  streamLingerMs: number;
   /** Most streams one socket may subscribe to. @default 200 */
   maxSubscriptionsPerSocket: number;
   /** True when the Socket.IO Redis adapter connects several nodes. @default false */
@@ -90,6 +92,7 @@ export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOri
   replay: { maxEvents: 10_000, pageSize: 500, maxConcurrent: 16 },
   retention: { maxAgeMs: 7 * 24 * 3600 * 1000, maxPerStream: 10_000, intervalMs: 60_000 },
   headCheckIntervalMs: 1000,
+  streamLingerMs: 30_000,
   maxSubscriptionsPerSocket: 200,
   limits: {
     maxMessageBytes: 65_536,

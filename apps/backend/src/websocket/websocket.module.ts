@@ -43,7 +43,11 @@ const SQL = Symbol('WEBSOCKET_SQL');
       inject: [EventStore, WEBSOCKET_OPTIONS],
       useFactory: (store: EventStore, options: WebsocketModuleOptions) => new EventPublisher(store, options.publisher),
     },
-    { provide: StreamDispatcher, inject: [EventStore], useFactory: (store: EventStore) => new StreamDispatcher(store) },
+    {
+      provide: StreamDispatcher,
+      inject: [EventStore, WEBSOCKET_OPTIONS],
+      useFactory: (store: EventStore, options: WebsocketModuleOptions) => new StreamDispatcher(store, options.streamLingerMs),
+    },
     {
       provide: EventReplayService,
       inject: [EventStore, StreamDispatcher, WEBSOCKET_OPTIONS],

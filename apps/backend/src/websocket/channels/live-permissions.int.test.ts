@@ -25,7 +25,7 @@ describe('live permissions across two backend processes', () => {
     b = await startBackendProcess({ DATABASE_URL: a.database.url, REDIS_KEY_PREFIX: a.runtime.config.redisKeyPrefix });
   });
   afterAll(async () => {
-    await b.kill();
+    await b?.kill();
     await a.close();
   });
 

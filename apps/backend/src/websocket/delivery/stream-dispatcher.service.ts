@@ -37,8 +37,16 @@ export class StreamDispatcher {
   private readonly states = new Map<string, StreamState>();
   private readonly loading = new Map<string, Promise<StreamState>>();
   private emitter: RoomEmitter | undefined;
+  private readonly lingering = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly store: EventStore) {}
+  constructor(
+    private readonly store: EventStore,
+    /**
+     * How long a stream stays tracked after its last local subscriber left, in ms, so that
+     * reconnecting clients (a reconnect storm above all) find it warm. @default 30000
+     */
+    private readonly lingerMs = 30_000,
+  ) {}
 
   setEmitter(emitter: RoomEmitter): void {
     this.emitter = emitter;
@@ -74,6 +82,7 @@ export class StreamDispatcher {
    * Pair with `release`.
    */
   async acquire(stream: string): Promise<StreamState> {
+    this.cancelLinger(stream);
     const existing = this.states.get(stream);
     if (existing) {
       existing.interest++;
@@ -95,12 +104,38 @@ export class StreamDispatcher {
     const state = this.states.get(stream);
     if (!state) return;
     state.interest = Math.max(0, state.interest - 1);
-    if (state.interest === 0 && roomIsEmpty) this.states.delete(stream);
+    if (state.interest === 0 && roomIsEmpty) this.linger(stream);
   }
 
-  /** Forgets a stream whose room emptied, unless a subscription to it is in progress. */
+  /** Forgets a stream whose room emptied (after the linger), unless a subscription to it is in progress. */
   dropIfIdle(stream: string): void {
-    if (this.states.get(stream)?.interest === 0) this.states.delete(stream);
+    if (this.states.get(stream)?.interest === 0) this.linger(stream);
+  }
+
+  /** Stops every linger timer (shutdown). */
+  stop(): void {
+    for (const timer of this.lingering.values()) clearTimeout(timer);
+    this.lingering.clear();
+  }
+
+  private linger(stream: string): void {
+    this.cancelLinger(stream);
+    if (this.lingerMs <= 0) {
+      this.states.delete(stream);
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.lingering.delete(stream);
+      if (this.states.get(stream)?.interest === 0) this.states.delete(stream);
+    }, this.lingerMs);
+    timer.unref();
+    this.lingering.set(stream, timer);
+  }
+
+  private cancelLinger(stream: string): void {
+    const timer = this.lingering.get(stream);
+    if (timer) clearTimeout(timer);
+    this.lingering.delete(stream);
   }
 
   /** Makes `head` reach what the database holds now; returns the database head. */

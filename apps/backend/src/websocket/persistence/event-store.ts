@@ -152,6 +152,9 @@ export class EventStore {
 
   /** The head of a stream, creating an empty stream (with its epoch) if it does not exist yet. */
   async ensureHead(stream: string): Promise<StreamHead> {
+    // Read first: the stream almost always exists, and a read takes no lock and writes nothing.
+    const [existing] = await this.heads([stream]);
+    if (existing) return existing;
     await this.sql.query(
       `INSERT INTO event_streams (name, epoch) VALUES ($1, gen_random_uuid()) ON CONFLICT (name) DO NOTHING`,
       [stream],
