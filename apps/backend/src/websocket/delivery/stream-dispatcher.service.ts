@@ -36,6 +36,8 @@ export class StreamDispatcher {
   private readonly logger = new Logger(StreamDispatcher.name);
   private readonly states = new Map<string, StreamState>();
   private readonly loading = new Map<string, Promise<StreamState>>();
+  /** Events that arrive while a stream's head is being read; applied once it is known. */
+  private readonly early = new Map<string, EventEnvelope[]>();
   private emitter: RoomEmitter | undefined;
   private readonly lingering = new Map<string, NodeJS.Timeout>();
 
@@ -65,7 +67,10 @@ export class StreamDispatcher {
   deliver(events: readonly EventEnvelope[]): void {
     for (const event of events) {
       const state = this.states.get(event.stream);
-      if (!state) continue;
+      if (!state) {
+        this.early.get(event.stream)?.push(event);
+        continue;
+      }
       if (event.epoch !== state.epoch) this.reset(state, event.epoch);
       if (event.seq > state.head) state.buffer.set(event.seq, event);
       if (event.seq > state.known) state.known = event.seq;
@@ -169,7 +174,16 @@ export class StreamDispatcher {
   }
 
   private async load(stream: string): Promise<StreamState> {
-    const head = await this.store.ensureHead(stream);
+    this.early.set(stream, []);
+    let head: StreamHead;
+    try {
+      head = await this.store.ensureHead(stream);
+    } catch (error) {
+      this.early.delete(stream);
+      throw error;
+    }
+    const early = this.early.get(stream) ?? [];
+    this.early.delete(stream);
     const state: StreamState = {
       stream,
       epoch: head.epoch,
@@ -180,6 +194,9 @@ export class StreamDispatcher {
       filling: undefined,
     };
     this.states.set(stream, state);
+    // Without this, an event committed just after the head was read would wait for the next
+    // event or head check (up to a second) before reaching the first subscriber.
+    if (early.length > 0) this.deliver(early);
     return state;
   }
 
