@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { startBackendProcess, type BackendProcess } from '../test/backend-process';
+import { ChaosDatabase } from './chaos-database';
+import { ChaosRedis } from './chaos-redis';
+import { freePort, rssMb } from './chaos.util';
+import { FaultProxy } from './fault.proxy';
+
+const JWT_SECRET = 'chaos-harness-secret-0123456789abcdef';
+
+/** One backend process, behind a front proxy that clients and the producer go through. */
+export interface ChaosNode {
+  name: string;
+  backend: BackendProcess;
+  front: FaultProxy;
+  /** The harness stopped it on purpose (not a crash). */
+  stopped: boolean;
+  peakRssMb: number;
+}
+
+/**
+ * Everything one scenario runs on: a dedicated Redis (port 6390+) and database, fault
+ * proxies in front of both, two real backend processes (`dist/main.js`) and a front proxy
+ * per node.
+ */
+export class ChaosEnvironment {
+  readonly nodes: ChaosNode[] = [];
+  crashes: string[] = [];
+  private sampler: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly redis: ChaosRedis,
+    readonly redisProxy: FaultProxy,
+    readonly database: ChaosDatabase,
+    readonly pgProxy: FaultProxy,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ChaosEnvironment> {
+    const redis = new ChaosRedis(6390 + Math.floor(Math.random() * 2000));
+    await redis.start();
+    const redisProxy = await new FaultProxy({ host: '127.0.0.1', port: redis.port }).start();
+    const database = await ChaosDatabase.create(randomUUID().replace(/-/g, '').slice(0, 12));
+    const pgProxy = await new FaultProxy({ host: '127.0.0.1', port: 5432 }).start();
+    const environment = new ChaosEnvironment(redis, redisProxy, database, pgProxy);
+    await Promise.all(['a', 'b'].map((name) => environment.addNode(name, env)));
+    environment.sampler = setInterval(() => environment.sample(), 250);
+    return environment;
+  }
+
+  backendEnv(extra: Record<string, string>): Record<string, string> & { DATABASE_URL: string; REDIS_KEY_PREFIX: string } {
+    const db = new URL(this.database.url);
+    db.port = String(this.pgProxy.port);
+    return {
+      DATABASE_URL: db.toString(),
+      REDIS_URL: `redis://${this.redisProxy.url}`,
+      REDIS_KEY_PREFIX: 'chaos',
+      JWT_SECRET,
+      LOG_LEVEL: 'error',
+      CONNECTIONS_PER_SECOND_PER_IP: '100000',
+      MAX_CONNECTIONS_PER_USER: '100000',
+      MESSAGES_PER_SECOND: '1000',
+      DRAIN_SPREAD_SEC: '1',
+      SHUTDOWN_TIMEOUT_SEC: '10',
+      HEALTH_SAMPLE_INTERVAL_MS: '0',
+      QUEUE_OVERVIEW_INTERVAL_MS: '0',
+      ...extra,
+    };
+  }
+
+  async addNode(name: string, env: Record<string, string>): Promise<ChaosNode> {
+    const backend = await startBackendProcess(this.backendEnv({ NODE_ID: `chaos-${name}`, ...env }));
+    const port = Number(new URL(backend.url).port);
+    const front = await new FaultProxy({ host: '127.0.0.1', port }).start();
+    const node: ChaosNode = { name, backend, front, stopped: false, peakRssMb: 0 };
+    backend.child.once('exit', (code, signal) => {
+      if (!node.stopped) this.crashes.push(`node ${name} exited (code ${code}, signal ${signal}): ${backend.output.join('').slice(-2000)}`);
+    });
+    this.nodes.push(node);
+    return node;
+  }
+
+  /** Front URLs, one per node (what clients connect to). */
+  get urls(): string[] {
+    return this.nodes.map((node) => `http://${node.front.url}`);
+  }
+
+  token(sub: string): string {
+    return jwt.sign({ role: 'user' }, JWT_SECRET, { algorithm: 'HS256', subject: sub, expiresIn: 6 * 3600, jwtid: randomUUID() });
+  }
+
+  /** Takes `node` out: its front proxy now leads to `to` (a load balancer's health check). */
+  reroute(node: ChaosNode, to: ChaosNode): void {
+    node.front.retarget({ host: '127.0.0.1', port: Number(new URL(to.backend.url).port) });
+  }
+
+  get peakRssMb(): number {
+    this.sample();
+    return Math.max(0, ...this.nodes.map((node) => node.peakRssMb));
+  }
+
+  rss(node: ChaosNode): number {
+    return rssMb(node.backend.child.pid);
+  }
+
+  async close(): Promise<void> {
+    if (this.sampler) clearInterval(this.sampler);
+    for (const node of this.nodes) {
+      node.stopped = true;
+      await node.backend.kill();
+      await node.front.close();
+    }
+    await this.redisProxy.close();
+    await this.pgProxy.close();
+    await this.redis.close();
+    await this.database.drop().catch(() => undefined);
+  }
+
+  private sample(): void {
+    for (const node of this.nodes) {
+      if (node.backend.child.exitCode === null) node.peakRssMb = Math.max(node.peakRssMb, rssMb(node.backend.child.pid, 'VmHWM'));
+    }
+  }
+}

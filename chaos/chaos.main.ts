@@ -1,0 +1,34 @@
+import { CI_SIZE, FULL_SIZE, runScenario, type ScenarioResult } from './chaos.runner';
+import { SCENARIOS } from './chaos.scenarios';
+import { formatTable } from './chaos.report';
+
+/**
+ * `pnpm chaos [--full] [--seed N] [--only a,b]`: every scenario on an environment of its
+ * own; prints one row per scenario and exits non-zero if any failed.
+ */
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const value = (flag: string) => {
+    const index = args.indexOf(flag);
+    return index >= 0 ? args[index + 1] : undefined;
+  };
+  const size = args.includes('--full') ? FULL_SIZE : CI_SIZE;
+  const seed = Number(value('--seed') ?? Math.floor(Math.random() * 2 ** 31));
+  const only = value('--only')?.split(',');
+  const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));
+  process.stdout.write(`chaos: seed ${seed}, ${size.full ? 'full' : 'reduced'} size, ${scenarios.length} scenarios\n`);
+  const results: ScenarioResult[] = [];
+  for (const [index, scenario] of scenarios.entries()) {
+    const result = await runScenario(scenario, size, seed + index);
+    results.push(result);
+    process.stdout.write(`${formatTable([result], index === 0)}\n`);
+    if (!result.passed) process.stdout.write(`  ${[result.error, ...result.crashes, ...result.examples].filter(Boolean).join('\n  ')}\n`);
+  }
+  process.stdout.write(`\n${formatTable(results, true)}\nseed ${seed}\n`);
+  process.exitCode = results.every((r) => r.passed) ? 0 : 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${String(error)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,124 @@
+import { check, missing, type Verdict } from './chaos.checker';
+import { ChaosClient } from './chaos.client';
+import { ChaosEnvironment } from './chaos-environment';
+import { ChaosProducer } from './chaos.producer';
+import { prng, sleep, waitFor } from './chaos.util';
+import { FaultProxy } from './fault.proxy';
+
+/** Sizes of a run: `full` is the issue's size, `ci` the reduced one. */
+export interface ChaosSize {
+  full: boolean;
+  streams: number;
+  clients: number;
+  streamsPerClient: number;
+  events: number;
+  workers: number;
+  perWorkerRate: number;
+  fuzzCases: number;
+  churnCycles: number;
+}
+
+export const CI_SIZE: ChaosSize = { full: false, streams: 10, clients: 20, streamsPerClient: 3, events: 800, workers: 4, perWorkerRate: 60, fuzzCases: 1500, churnCycles: 500 };
+export const FULL_SIZE: ChaosSize = { full: true, streams: 100, clients: 200, streamsPerClient: 5, events: 100_000, workers: 24, perWorkerRate: 80, fuzzCases: 10_000, churnCycles: 100_000 };
+
+export interface FaultContext {
+  env: ChaosEnvironment;
+  size: ChaosSize;
+  random: () => number;
+  /** The full-size duration, or the CI one. */
+  ms(full: number, ci: number): number;
+  /** The throttled proxy of the slow client (slow-client scenario only). */
+  slow?: FaultProxy;
+  /** Figures a scenario adds to its row. */
+  notes: Record<string, number | string>;
+}
+
+export interface Scenario {
+  name: string;
+  env?: Record<string, string>;
+  /** Bytes of padding per event (a big `description`), to fill buffers. */
+  payloadBytes?: number;
+  slowClient?: boolean;
+  fault(ctx: FaultContext): Promise<void>;
+}
+
+export interface ScenarioResult extends Verdict {
+  name: string;
+  seed: number;
+  crashes: string[];
+  peakRssMb: number;
+  durationS: number;
+  notes: Record<string, number | string>;
+  error?: string;
+  passed: boolean;
+}
+
+const log = (text: string) => process.stderr.write(`[chaos] ${text}\n`);
+
+/** One scenario, start to finish, on an environment of its own. Every wait is bounded. */
+export async function runScenario(scenario: Scenario, size: ChaosSize, seed: number): Promise<ScenarioResult> {
+  const started = Date.now();
+  const random = prng(seed);
+  log(`${scenario.name}: seed ${seed}`);
+  const env = await ChaosEnvironment.start(scenario.env);
+  const clients: ChaosClient[] = [];
+  const notes: Record<string, number | string> = {};
+  let slow: FaultProxy | undefined;
+  let producer: ChaosProducer | undefined;
+  let error: string | undefined;
+  try {
+    const token = env.token('chaos');
+    const taskIds = await ChaosProducer.createTasks(env.urls[0]!, token, size.streams);
+    producer = new ChaosProducer(() => env.urls, token, taskIds, random, scenario.payloadBytes ?? 0);
+    const streams = producer.streams;
+    for (let i = 0; i < size.clients; i++) {
+      const mine = Array.from({ length: size.streamsPerClient }, (_, j) => streams[(i * size.streamsPerClient + j) % streams.length]!);
+      clients.push(new ChaosClient(env.urls[i % env.urls.length]!, token, [...new Set(mine)]));
+    }
+    if (scenario.slowClient) {
+      const port = Number(new URL(env.nodes[0]!.backend.url).port);
+      slow = await new FaultProxy({ host: '127.0.0.1', port }).start();
+      clients.push(new ChaosClient(`http://${slow.url}`, token, streams));
+    }
+    await withTimeout(Promise.all(clients.map((client) => client.start())), 60_000, 'clients subscribed');
+    producer.start(size.workers, size.perWorkerRate);
+    const p = producer;
+    await waitFor(() => p.acked.size >= size.events / 4, 120_000, 'a quarter of the events');
+    const ctx: FaultContext = { env, size, random, ms: (full, ci) => (size.full ? full : ci), slow, notes };
+    const faultStart = Date.now();
+    await scenario.fault(ctx);
+    notes.faultS = Math.round((Date.now() - faultStart) / 100) / 10;
+    const minEnd = Date.now() + 1000;
+    const budget = (size.events / (size.workers * size.perWorkerRate)) * 4000 + 120_000;
+    await waitFor(() => p.acked.size >= size.events && Date.now() >= minEnd, budget, 'all events acknowledged');
+    await producer.stop();
+    await waitFor(() => missing(p, clients) === 0, size.full ? 120_000 : 45_000, 'clients caught up').catch((e: Error) => log(e.message));
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+    log(`${scenario.name}: ${error}`);
+    await producer?.stop();
+  }
+  const verdict = producer ? check(producer, clients) : check(new ChaosProducer(() => [], '', [], random, 0), []);
+  const crashes = [...env.crashes];
+  const peakRssMb = env.peakRssMb;
+  clients.forEach((client) => client.close());
+  await slow?.close();
+  await env.close();
+  const passed =
+    !error && verdict.lost === 0 && verdict.duplicated === 0 && verdict.reordered === 0 && verdict.unexpected === 0 && crashes.length === 0 && notes.failed === undefined;
+  return { name: scenario.name, seed, ...verdict, crashes, peakRssMb, durationS: Math.round((Date.now() - started) / 1000), notes, error, passed };
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export { sleep };

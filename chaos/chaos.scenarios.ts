@@ -1,0 +1,162 @@
+import { churn } from './connection.churn';
+import { fuzzFrames, hostileFrames } from './hostile.input';
+import type { FaultContext, Scenario } from './chaos.runner';
+import { sleep, waitFor } from './chaos.util';
+
+const healthy = async (url: string) => (await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) })).status === 200;
+
+/** The issue's scenarios; durations are the issue's in full mode and a few seconds in CI. */
+export const SCENARIOS: Scenario[] = [
+  { name: 'baseline', fault: async () => sleep(1000) },
+  {
+    name: 'redis-restart',
+    fault: async ({ env }) => {
+      await env.redis.stop();
+      await env.redis.start();
+    },
+  },
+  {
+    name: 'redis-kill9',
+    fault: async ({ env, ms }) => {
+      await env.redis.kill9();
+      await sleep(ms(60_000, 3000));
+      await env.redis.start();
+    },
+  },
+  {
+    name: 'redis-pubsub-kill',
+    fault: async ({ env, ms, notes }) => {
+      const kills = ms(5, 3);
+      const replies: string[] = [];
+      for (let i = 0; i < kills; i++) {
+        replies.push((await env.redis.command('CLIENT KILL TYPE pubsub')).trim());
+        await sleep(1000);
+      }
+      notes.killed = replies.join(' ');
+    },
+  },
+  {
+    name: 'redis-sigstop',
+    fault: async ({ env, ms }) => {
+      env.redis.freeze();
+      await sleep(ms(15_000, 3000));
+      env.redis.thaw();
+    },
+  },
+  {
+    name: 'redis-debug-sleep',
+    fault: async ({ env, ms }) => {
+      const seconds = ms(15, 3);
+      await env.redis.command(`DEBUG SLEEP ${seconds}`, seconds * 1000 + 3000);
+    },
+  },
+  {
+    name: 'redis-blackhole',
+    fault: async ({ env, ms }) => {
+      env.redisProxy.set('blackhole');
+      await sleep(ms(30_000, 4000));
+      env.redisProxy.set('pass');
+    },
+  },
+  {
+    name: 'pg-outage',
+    fault: async ({ env, ms }) => {
+      env.pgProxy.set('reset');
+      await sleep(ms(30_000, 4000));
+      env.pgProxy.set('pass');
+    },
+  },
+  {
+    name: 'pg-terminate-loop',
+    fault: async ({ env, ms, notes }) => {
+      const until = Date.now() + ms(20_000, 4000);
+      let killed = 0;
+      while (Date.now() < until) {
+        killed += await env.database.terminateBackends();
+        await sleep(300);
+      }
+      notes.terminated = killed;
+    },
+  },
+  {
+    name: 'pg-table-lock',
+    fault: async ({ env, ms }) => {
+      await env.database.lockEvents();
+      await sleep(ms(20_000, 3000));
+      await env.database.unlockEvents();
+    },
+  },
+  {
+    name: 'node-drain',
+    fault: async ({ env, notes }) => {
+      const [a, b] = env.nodes;
+      a!.stopped = true;
+      env.reroute(a!, b!);
+      notes.exitCode = String(await a!.backend.stop(20_000));
+    },
+  },
+  {
+    name: 'node-kill9',
+    fault: async ({ env }) => {
+      const [a, b] = env.nodes;
+      b!.stopped = true;
+      await b!.backend.kill();
+      await sleep(1000);
+      env.reroute(b!, a!);
+    },
+  },
+  {
+    name: 'slow-client',
+    slowClient: true,
+    payloadBytes: 4000,
+    env: { MAX_OUTGOING_BYTES: '65536', VIEWER_MAX_BUFFER_BYTES: '32768' },
+    fault: async ({ slow, ms }) => {
+      slow!.throttleClient(4096);
+      await sleep(ms(20_000, 5000));
+      slow!.throttleClient(0);
+    },
+  },
+  {
+    name: 'connection-churn',
+    fault: async ({ env, size, notes }) => churnAndMeasure({ env, size, notes }),
+  },
+  {
+    name: 'hostile-input',
+    fault: async ({ env, size, random, notes }) => {
+      const url = env.urls[0]!;
+      const token = env.token('fuzzer');
+      const fuzz = await fuzzFrames(url, token, Math.floor(random() * 2 ** 31), size.fuzzCases);
+      Object.assign(notes, { fuzzFrames: fuzz.sent, fuzzConnections: fuzz.connections });
+      const hostile = await hostileFrames(url, token);
+      notes.nestedClosed = String(hostile.nestedClosed);
+      notes.oversizedClosed = String(hostile.oversizedClosed);
+      if (!(await healthy(env.nodes[0]!.backend.url))) notes.failed = 'node a not ready after hostile input';
+    },
+  },
+];
+
+async function churnAndMeasure({ env, size, notes }: Pick<FaultContext, 'env' | 'size' | 'notes'>): Promise<void> {
+  const token = env.token('churner');
+  const before = env.nodes.map((node) => env.rss(node));
+  // The churner subscribes to a task of its own.
+  const stream = `task:${(await createTask(env.urls[0]!, token)).id}`;
+  const result = await churn(env.urls, token, stream, size.churnCycles);
+  const peak = env.nodes.map((node) => env.rss(node));
+  // Memory settles after the sockets are gone; allow GC time, bounded.
+  const limit = (mb: number) => mb * 1.25 + 40;
+  await waitFor(() => env.nodes.every((node, i) => env.rss(node) <= limit(before[i]!)), 30_000, 'memory back to baseline').catch(() => undefined);
+  const after = env.nodes.map((node) => env.rss(node));
+  Object.assign(notes, { cycles: result.done, cycleFailures: result.failed, rssBeforeMb: before.join('/'), rssPeakMb: peak.join('/'), rssAfterMb: after.join('/') });
+  if (after.some((mb, i) => mb > limit(before[i]!))) notes.failed = 'memory not back to baseline';
+  if (result.failed > size.churnCycles / 100) notes.failed = `${result.failed} churn cycles failed`;
+}
+
+async function createTask(url: string, token: string): Promise<{ id: string }> {
+  const response = await fetch(`${url}/tasks`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ title: 'churn' }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return (await response.json()) as { id: string };
+}
