@@ -11,12 +11,15 @@ import {
   EVENTS_NAMESPACE,
   RefreshTokenRequestSchema,
   SERVER_MESSAGES,
+  StreamControlRequestSchema,
   StreamPositionSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
   type DisconnectNotice,
   type RefreshTokenAck,
   type ServerToClientEvents,
+  type OutputSkippedNotice,
+  type StreamControlAck,
   type SubscribeAck,
   type SubscribeResult,
   type TokenExpiringNotice,
@@ -183,6 +186,7 @@ describe('asyncapi.yaml', () => {
     ['UnsubscribeRequest', UnsubscribeRequestSchema],
     ['StreamPosition', StreamPositionSchema],
     ['RefreshTokenRequest', RefreshTokenRequestSchema],
+    ['StreamControlRequest', StreamControlRequestSchema],
   ] as const)('documents %s as messages.ts defines it', (name, zodSchema) => {
     expect(shapeOf(schema(name))).toEqual(zodShape(zodSchema));
   });
@@ -239,6 +243,21 @@ describe('asyncapi.yaml', () => {
         expiresAt: 'required',
       }),
       TokenExpiringNotice: presence<TokenExpiringNotice>({ expiresAt: 'required', disconnectAt: 'required' }),
+      StreamControlAckOk: presence<Extract<StreamControlAck, { ok: true }>>({
+        ok: 'required',
+        stream: 'required',
+        state: 'required',
+        position: 'required',
+        offset: 'required',
+      }),
+      OutputSkippedNotice: presence<OutputSkippedNotice>({
+        stream: 'required',
+        fromSeq: 'required',
+        toSeq: 'required',
+        from: 'required',
+        to: 'required',
+        reason: 'required',
+      }),
       AckError: presence<Extract<SubscribeAck, { ok: false }>>({ ok: 'required', error: 'required' }),
     }),
   )('documents the fields of %s as the TypeScript contract has them', (name, fields) => {
@@ -276,6 +295,9 @@ describe('asyncapi.yaml', () => {
     expect(examplesOf('refresh_token').length).toBeGreaterThan(0);
     for (const example of examplesOf('refresh_token'))
       expect(() => RefreshTokenRequestSchema.parse(example)).not.toThrow();
+    expect(examplesOf('stream_control').length).toBeGreaterThan(0);
+    for (const example of examplesOf('stream_control'))
+      expect(() => StreamControlRequestSchema.parse(example)).not.toThrow();
     const envelopes = examplesOf('events').flat() as EventEnvelope[];
     expect(envelopes.length).toBeGreaterThan(0);
     for (const { type, payload } of envelopes) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXECUTION_EVENT_PAYLOAD_SCHEMAS } from './execution-events';
 import { JOB_EVENT_PAYLOAD_SCHEMAS } from './job-events';
 import { SYSTEM_EVENT_PAYLOAD_SCHEMAS } from './system-events';
 import { TaskSnapshotSchema, TaskStatusSchema } from './task.types';
@@ -31,6 +32,8 @@ export const EVENT_PAYLOAD_SCHEMAS = {
   ...JOB_EVENT_PAYLOAD_SCHEMAS,
   /** Health snapshots and alerts (see system-events.ts). */
   ...SYSTEM_EVENT_PAYLOAD_SCHEMAS,
+  /** Agent execution output and Claude Code events (see execution-events.ts). */
+  ...EXECUTION_EVENT_PAYLOAD_SCHEMAS,
 } as const;
 
 export type EventType = keyof typeof EVENT_PAYLOAD_SCHEMAS;

@@ -17,6 +17,17 @@ export { EVENT_PAYLOAD_SCHEMAS, EVENT_TYPES, isEventType } from './events';
 export type { EventType, EventPayloads } from './events';
 export { SYSTEM_EVENT_PAYLOAD_SCHEMAS, ALERT_SEVERITIES, AlertSeveritySchema } from './system-events';
 export type { AlertSeverity } from './system-events';
+export {
+  EXECUTION_EVENT_PAYLOAD_SCHEMAS,
+  EXECUTION_END_STATUSES,
+  OUTPUT_FDS,
+  OUTPUT_FORMATS,
+  MAX_EVENT_TEXT,
+  MAX_OUTPUT_DATA,
+} from './execution-events';
+export type { ExecutionEndStatus, OutputFd, OutputFormat } from './execution-events';
+export { EXECUTION_STATUSES } from './execution.types';
+export type { ExecutionStatus, ExecutionSnapshot } from './execution.types';
 export { isEvent } from './envelope';
 export type { EventEnvelope, StreamPosition } from './envelope';
 export {
@@ -24,6 +35,9 @@ export {
   UnsubscribeRequestSchema,
   StreamPositionSchema,
   RefreshTokenRequestSchema,
+  StreamControlRequestSchema,
+  STREAM_CONTROL_ACTIONS,
+  DEFAULT_TAIL_BYTES,
   MAX_STREAMS_PER_REQUEST,
   EVENTS_NAMESPACE,
   CLIENT_MESSAGES,
@@ -42,4 +56,9 @@ export type {
   RefreshTokenRequest,
   RefreshTokenAck,
   TokenExpiringNotice,
+  StreamControlRequest,
+  StreamControlAck,
+  StreamControlAction,
+  ViewerState,
+  OutputSkippedNotice,
 } from './messages';

@@ -76,6 +76,51 @@ export interface TokenExpiringNotice {
   disconnectAt: number;
 }
 
+/** What `stream_control` does to this socket's delivery of one `execution:<id>` stream. */
+export const STREAM_CONTROL_ACTIONS = ['pause', 'resume', 'tail'] as const;
+export type StreamControlAction = (typeof STREAM_CONTROL_ACTIONS)[number];
+/** Bytes before the end of the output where `tail` starts when the request names none. */
+export const DEFAULT_TAIL_BYTES = 65_536;
+
+export const StreamControlRequestSchema = z.strictObject({
+  /** An `execution:<uuid>` stream this socket is subscribed to. */
+  stream: z.string().min(1).max(MAX_STREAM_NAME_LENGTH),
+  action: z.enum(STREAM_CONTROL_ACTIONS),
+  /** `tail` only: start this many bytes before the end of the output. @default 65536 */
+  bytes: z.number().int().min(0).max(2 ** 40).optional(),
+});
+export type StreamControlRequest = z.infer<typeof StreamControlRequestSchema>;
+
+/**
+ * Delivery of one stream to one socket: `live` (events as they happen), `paused` (nothing
+ * is sent; the server remembers the position) or `catching_up` (events after `position` are
+ * sent from the store at a bounded rate, then delivery turns live with no gap and no duplicate).
+ */
+export type ViewerState = 'live' | 'paused' | 'catching_up';
+
+/**
+ * `position`: the socket has (or, after `tail`, should consider itself to have) every event
+ * up to `position.seq`; the next event sent is `position.seq + 1`. `offset`: the output
+ * bytes before it, i.e. the log offset the next `execution.output` event starts at.
+ */
+export type StreamControlAck = Ack<{ stream: string; state: ViewerState; position: StreamPosition; offset: number }>;
+
+/**
+ * The server did not send events `fromSeq..toSeq` (inclusive) of `stream` to this socket,
+ * and the next event it sends is `toSeq + 1`. Their output is bytes `[from, to)` of the log:
+ * fetch it with `GET /executions/:id/output?from=&to=` and the other events with
+ * `GET /executions/:id/events?after=fromSeq-1&upTo=toSeq`. `slow_consumer`: the socket's
+ * outgoing buffer passed the limit; `history_expired`: a catch-up found them purged.
+ */
+export interface OutputSkippedNotice {
+  stream: string;
+  fromSeq: number;
+  toSeq: number;
+  from: number;
+  to: number;
+  reason: typeof ErrorCode.SlowConsumer | typeof ErrorCode.HistoryExpired;
+}
+
 /** Client-to-server messages (the Socket.IO `ClientToServerEvents` generic). */
 export interface ClientToServerEvents {
   subscribe: (request: SubscribeRequest, ack: (answer: SubscribeAck) => void) => void;
@@ -85,6 +130,8 @@ export interface ClientToServerEvents {
    * must have the same subject; rooms and event flow continue untouched.
    */
   refresh_token: (request: RefreshTokenRequest, ack: (answer: RefreshTokenAck) => void) => void;
+  /** Pauses, resumes or tails this socket's delivery of an execution stream it is subscribed to. */
+  stream_control: (request: StreamControlRequest, ack: (answer: StreamControlAck) => void) => void;
 }
 
 /** Server-to-client messages (the Socket.IO `ServerToClientEvents` generic). */
@@ -99,6 +146,8 @@ export interface ServerToClientEvents {
   disconnect_reason: (notice: DisconnectNotice) => void;
   /** The token expires soon; answer with `refresh_token`. */
   token_expiring: (notice: TokenExpiringNotice) => void;
+  /** Events of an execution stream were skipped for this socket; backfill them over HTTP. */
+  output_skipped: (notice: OutputSkippedNotice) => void;
 }
 
 /** Lists every key of an event map; the compiler rejects a missing or an extra name. */
@@ -109,7 +158,12 @@ const namesOf = <T>(names: { [K in keyof T]-?: true }): readonly (keyof T & stri
  * The names of the client-to-server messages, for code that needs them at run time (the
  * AsyncAPI drift test, a gateway rejecting unknown names).
  */
-export const CLIENT_MESSAGES = namesOf<ClientToServerEvents>({ subscribe: true, unsubscribe: true, refresh_token: true });
+export const CLIENT_MESSAGES = namesOf<ClientToServerEvents>({
+  subscribe: true,
+  unsubscribe: true,
+  refresh_token: true,
+  stream_control: true,
+});
 
 /** The names of the server-to-client messages (see `CLIENT_MESSAGES`). */
 export const SERVER_MESSAGES = namesOf<ServerToClientEvents>({
@@ -118,6 +172,7 @@ export const SERVER_MESSAGES = namesOf<ServerToClientEvents>({
   access_revoked: true,
   disconnect_reason: true,
   token_expiring: true,
+  output_skipped: true,
 });
 
 /** The name of the Socket.IO namespace the gateway listens on. */
