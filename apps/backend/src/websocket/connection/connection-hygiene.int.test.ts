@@ -15,7 +15,7 @@ describe('connection hygiene', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp({
-      env: { CONNECTIONS_PER_SECOND_PER_IP: '100000', MAX_OUTGOING_BYTES: '65536' },
+      env: { CONNECTIONS_PER_SECOND_PER_IP: '100000', MAX_OUTGOING_BYTES: '65536', VIEWER_MAX_BUFFER_BYTES: '32768' },
       websocket: { connections: { slowConsumerCheckMs: 50 }, streamLingerMs: 200 },
     });
   });
