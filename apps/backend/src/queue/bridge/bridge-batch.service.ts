@@ -73,22 +73,20 @@ export class BridgeBatchService {
   private async collect(after: StreamCursor, stopping: () => boolean): Promise<Batch | undefined> {
     const first = await this.stream.readAfter(after.id, READ_COUNT);
     const { gap, next: firstNext } = advance(after, first);
-    if (first.entries.length === 0 && !gap) {
+    if (first.scanned === 0 && !gap) {
       await sleep(this.options.pollMs);
       return undefined;
     }
     const entries = [...first.entries];
-    let next = firstNext;
+    let [next, scanned, full] = [firstNext, first.scanned, first.scanned === READ_COUNT];
     const deadline = Date.now() + this.options.coalesceMs;
-    let full = first.entries.length === READ_COUNT;
-    while (!stopping() && entries.length < this.options.maxBatchEntries && Date.now() < deadline) {
+    while (!stopping() && scanned < this.options.maxBatchEntries && Date.now() < deadline) {
       if (!full) await sleep(Math.min(this.options.pollMs, Math.max(0, deadline - Date.now())));
       const more = await this.stream.readAfter(next.id, READ_COUNT);
       const step = advance(next, more);
       if (step.gap) break; // that gap starts the next batch, which reports it
       entries.push(...more.entries);
-      next = step.next;
-      full = more.entries.length === READ_COUNT;
+      [next, scanned, full] = [step.next, scanned + more.scanned, more.scanned === READ_COUNT];
     }
     return { after, next, entries, gap };
   }

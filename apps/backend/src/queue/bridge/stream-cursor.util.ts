@@ -18,6 +18,6 @@ export function advance(cursor: StreamCursor, read: StreamRead): { gap: boolean;
   const base = gap || cursor.ordinal === undefined ? (first === undefined ? undefined : first - 1) : cursor.ordinal;
   return {
     gap,
-    next: { id: read.entries.at(-1)?.[0] ?? cursor.id, ordinal: base === undefined ? undefined : base + read.entries.length },
+    next: { id: read.lastId ?? cursor.id, ordinal: base === undefined ? undefined : base + read.scanned },
   };
 }
