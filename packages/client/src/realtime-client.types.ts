@@ -1,4 +1,10 @@
-import type { ErrorCode, EventEnvelope, RecoveryFailure, StreamPosition } from '@taskdash/contract';
+import type {
+  ErrorCode,
+  EventEnvelope,
+  OutputSkippedNotice,
+  RecoveryFailure,
+  StreamPosition,
+} from '@taskdash/contract';
 import type { ClientErrorPayload, RealtimeException } from './realtime.exception';
 
 /**
@@ -95,6 +101,12 @@ export interface RealtimeClientEvents {
   subscription_failed: (failure: SubscriptionFailure) => void;
   /** The socket's token expires soon; a token provider is asked for a new one right away. */
   token_expiring: (expiry: TokenExpiry) => void;
+  /**
+   * The server skipped events of an execution stream for this connection (it fell behind,
+   * or a catch-up found them purged); their output is bytes `[from, to)` of the log, to
+   * fetch over HTTP. Later events continue after `toSeq` without a reload notice.
+   */
+  output_skipped: (notice: OutputSkippedNotice) => void;
   /** The live socket now runs on a new token, without a reconnect. */
   token_refreshed: (refresh: TokenRefresh) => void;
   /**

@@ -1,6 +1,9 @@
 import {
   ErrorCode,
   MAX_STREAMS_PER_REQUEST,
+  type OutputSkippedNotice,
+  type StreamControlAck,
+  type StreamControlAction,
   type StreamPosition,
   type SubscribeResult,
   type TokenExpiringNotice,
@@ -78,6 +81,7 @@ export class RealtimeClient {
     socket.on('events', (batch) => this.onEvents(batch));
     socket.on('token_expiring', (notice) => this.onTokenExpiring(notice));
     socket.on('access_revoked', (notice) => this.onAccessRevoked(notice));
+    socket.on('output_skipped', (notice) => this.onOutputSkipped(notice));
     socket.on('error', (error) => this.listeners.emit('error', RealtimeException.from(error)));
   }
 
@@ -163,6 +167,35 @@ export class RealtimeClient {
   }
 
   /**
+   * Pauses, resumes or tails this connection's delivery of an `execution:<id>` stream it is
+   * subscribed to (`stream_control`). The answer's `offset` is the log offset where the next
+   * `execution.output` starts. After `tail` the client continues from the answer's position,
+   * so the events the server skips are not taken for a gap. The server forgets pauses when
+   * the connection is lost: after `resumed` every stream is live again.
+   *
+   * @example
+   * const ack = await client.control(executionStream(id), 'tail', { bytes: 16_384 });
+   * if (ack.ok) terminal.restartAt(ack.offset);
+   */
+  async control(
+    stream: string,
+    action: StreamControlAction,
+    options: { bytes?: number } = {},
+  ): Promise<StreamControlAck> {
+    const { socket } = this.supervisor;
+    if (!socket.connected) throw new RealtimeException('closed', 'Not connected');
+    const generation = this.supervisor.generation;
+    const payload = { stream, action, ...(options.bytes !== undefined && { bytes: options.bytes }) };
+    const answer = await request(socket, 'stream_control', payload, this.ackTimeoutMs).catch((error: unknown) => {
+      throw new RealtimeException('timeout', 'stream_control was not acknowledged in time', { cause: error });
+    });
+    if (answer.ok && action === 'tail' && generation === this.supervisor.generation) {
+      this.sequencer.skipTo(stream, answer.position);
+    }
+    return answer;
+  }
+
+  /**
    * Adds a listener for a client event; returns a function that removes it.
    *
    * @example
@@ -235,6 +268,15 @@ export class RealtimeClient {
     this.subscriptions.drop([stream], new RealtimeException('cancelled', 'Access to the stream was revoked'));
     this.sender.forget(stream);
     this.listeners.emit('access_revoked', { stream, code: notice.code, message: notice.message });
+  }
+
+  private onOutputSkipped(notice: OutputSkippedNotice): void {
+    const position = this.sequencer.position(notice.stream);
+    // The server continues after `toSeq`; what it skipped is fetched over HTTP by the app.
+    if (position && Number.isInteger(notice.toSeq)) {
+      this.sequencer.skipTo(notice.stream, { seq: notice.toSeq, epoch: position.epoch });
+    }
+    this.listeners.emit('output_skipped', notice);
   }
 
   private onTokenExpiring(notice: unknown): void {

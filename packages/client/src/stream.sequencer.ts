@@ -106,6 +106,17 @@ export class StreamSequencer {
     this.holds.clear();
   }
 
+  /**
+   * The server continues the stream after `position` (a `tail`, or output it skipped): the
+   * next event follows it without being taken for a gap. Never moves back within an epoch,
+   * so events that already arrived are not delivered twice.
+   */
+  skipTo(stream: string, position: StreamPosition): void {
+    const current = this.position(stream);
+    if (current && current.epoch === position.epoch && current.seq >= position.seq) return;
+    this.setPosition(stream, position);
+  }
+
   /** Forgets a stream's position (memory and store) and anything held for it. */
   forget(stream: string): void {
     this.positions.delete(stream);
