@@ -4,10 +4,10 @@ import { Client } from 'pg';
 const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 interface Migrator {
-  migrate(session: unknown): Promise<unknown>;
+  migrate: (session: unknown) => Promise<unknown>;
 }
 interface DatabaseFactory {
-  openPostgres(options: { url: string; poolSize: number }): { openSession(): Promise<{ release(): Promise<void> }>; close(): Promise<void> };
+  openPostgres: (options: { url: string; poolSize: number }) => { openSession(): Promise<{ release(): Promise<void> }>; close(): Promise<void> };
 }
 
 /** A dedicated database `chaos_<random>` on the local PostgreSQL, migrated by the backend's own migrator. */

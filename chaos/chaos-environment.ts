@@ -3,7 +3,7 @@ import jwt from 'jsonwebtoken';
 import { startBackendProcess, type BackendProcess } from '../test/backend-process';
 import { ChaosDatabase } from './chaos-database';
 import { ChaosRedis } from './chaos-redis';
-import { freePort, rssMb } from './chaos.util';
+import { rssMb } from './chaos.util';
 import { FaultProxy } from './fault.proxy';
 
 const JWT_SECRET = 'chaos-harness-secret-0123456789abcdef';

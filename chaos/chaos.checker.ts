@@ -86,7 +86,7 @@ export function check(producer: ChaosProducer, clients: readonly ChaosClient[]):
         } else if (!ack) {
           v.unackedDelivered++;
         } else {
-          latencies.push(entry.at - ack.at);
+          latencies.push(Math.max(0, entry.at - ack.at));
         }
         if (entry.op) ops.add(entry.op);
       }

@@ -26,7 +26,7 @@ export interface FaultContext {
   size: ChaosSize;
   random: () => number;
   /** The full-size duration, or the CI one. */
-  ms(full: number, ci: number): number;
+  ms: (full: number, ci: number) => number;
   /** The throttled proxy of the slow client (slow-client scenario only). */
   slow?: FaultProxy;
   /** Figures a scenario adds to its row. */
@@ -92,6 +92,7 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
     const budget = (size.events / (size.workers * size.perWorkerRate)) * 4000 + 120_000;
     await waitFor(() => p.acked.size >= size.events && Date.now() >= minEnd, budget, 'all events acknowledged');
     await producer.stop();
+    notes.httpFailures = producer.failures;
     await waitFor(() => missing(p, clients) === 0, size.full ? 120_000 : 45_000, 'clients caught up').catch((e: Error) => log(e.message));
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);

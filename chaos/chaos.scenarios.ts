@@ -108,11 +108,12 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'slow-client',
     slowClient: true,
-    payloadBytes: 4000,
+    // Big events, so the kernel's socket buffers fill and the server's own queue grows.
+    payloadBytes: 9500,
     env: { MAX_OUTGOING_BYTES: '65536', VIEWER_MAX_BUFFER_BYTES: '32768' },
     fault: async ({ slow, ms }) => {
-      slow!.throttleClient(4096);
-      await sleep(ms(20_000, 5000));
+      slow!.throttleClient(1024);
+      await sleep(ms(30_000, 8000));
       slow!.throttleClient(0);
     },
   },

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { AppRuntime } from './app.runtime';
 import { ApiExceptionFilter } from './common/api-exception.filter';
+import { serveDashboard } from './dashboard/dashboard-static.util';
 import { AppIoAdapter } from './websocket/socket-io.adapter';
 
 /** Builds the Nest application on an opened runtime; used by `main.ts`, tests and benchmarks. */
@@ -16,6 +17,7 @@ export async function createApp(runtime: AppRuntime): Promise<INestApplication> 
   app.useBodyParser('json', { limit: '256kb' });
   app.enableCors({ origin: config.allowedOrigins.includes('*') ? true : config.allowedOrigins, credentials: true });
   app.useGlobalFilters(new ApiExceptionFilter());
+  serveDashboard(app); // the built page at `/`, when apps/dashboard/dist exists
   app.useWebSocketAdapter(
     new AppIoAdapter(app, {
       allowedOrigins: config.allowedOrigins,

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_CONFIG, REDIS, REDIS_CONNECTIONS } from './app.constants';
 import { AuthModule } from './auth/auth.module';
+import { DashboardModule } from './dashboard/dashboard.module';
 import type { AppRuntime, WebsocketOverrides } from './app.runtime';
 import { DatabaseModule } from './database/database.module';
 import { HealthController } from './health/health.controller';
@@ -78,6 +79,7 @@ export class AppModule {
         TasksModule,
         QueueModule.register(queueOptionsFrom(config, runtime.redis?.client)),
         UsersModule,
+        DashboardModule.register({ devTokens: config.env !== 'production' }),
       ],
       controllers: [HealthController],
       providers: [

@@ -46,7 +46,7 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
     const { headers, query, auth, address } = socket.handshake;
     if (deps.isDraining?.()) return refuse(next, ErrorCode.ServerDraining, 'this node is shutting down; connect to another');
     if (!deps.limiter.allowHandshake(address)) return refuse(next, ErrorCode.RateLimited, 'too many connection attempts');
-    if (!isOriginAllowed(headers.origin, deps.allowedOrigins)) return refuse(next, ErrorCode.OriginNotAllowed, 'origin not allowed');
+    if (!isOriginAllowed(headers.origin, deps.allowedOrigins, headers.host)) return refuse(next, ErrorCode.OriginNotAllowed, 'origin not allowed');
     if (Object.keys(query).some((key) => QUERY_CREDENTIALS.includes(key.toLowerCase()))) {
       return refuse(next, ErrorCode.TokenInQuery, 'send the token in auth.token, not in the query string');
     }
