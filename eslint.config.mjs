@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'apps/backend/src/generated/**', '.data/**', 'bench/results/**', 'apps/dashboard/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'apps/backend/src/generated/**', '.data/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
