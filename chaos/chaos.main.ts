@@ -3,7 +3,7 @@ import { SCENARIOS } from './chaos.scenarios';
 import { formatTable } from './chaos.report';
 
 /**
- * `pnpm chaos [--full] [--seed N] [--only a,b]`: every scenario on an environment of its
+ * `pnpm chaos [--full] [--soak] [--seed N] [--only a,b]`: every scenario on an environment of its
  * own; prints one row per scenario and exits non-zero if any failed.
  */
 async function main(): Promise<void> {
@@ -12,7 +12,8 @@ async function main(): Promise<void> {
     const index = args.indexOf(flag);
     return index >= 0 ? args[index + 1] : undefined;
   };
-  const size = args.includes('--full') ? FULL_SIZE : CI_SIZE;
+  const base = args.includes('--full') ? FULL_SIZE : CI_SIZE;
+  const size = args.includes('--soak') ? { ...base, soakMs: 30 * 60_000, soakKillEveryMs: 5 * 60_000 } : base;
   const seed = Number(value('--seed') ?? Math.floor(Math.random() * 2 ** 31));
   const only = value('--only')?.split(',');
   const scenarios = SCENARIOS.filter((s) => !only || only.includes(s.name));

@@ -16,10 +16,13 @@ export interface ChaosSize {
   perWorkerRate: number;
   fuzzCases: number;
   churnCycles: number;
+  /** How long the soak runs (`--soak` makes it 30 minutes), and how often it kills pub/sub. */
+  soakMs: number;
+  soakKillEveryMs: number;
 }
 
-export const CI_SIZE: ChaosSize = { full: false, streams: 10, clients: 20, streamsPerClient: 3, events: 800, workers: 4, perWorkerRate: 60, fuzzCases: 1500, churnCycles: 500 };
-export const FULL_SIZE: ChaosSize = { full: true, streams: 100, clients: 200, streamsPerClient: 5, events: 100_000, workers: 24, perWorkerRate: 80, fuzzCases: 10_000, churnCycles: 100_000 };
+export const CI_SIZE: ChaosSize = { full: false, streams: 10, clients: 20, streamsPerClient: 3, events: 800, workers: 4, perWorkerRate: 60, fuzzCases: 1500, churnCycles: 500, soakMs: 6000, soakKillEveryMs: 2000 };
+export const FULL_SIZE: ChaosSize = { full: true, streams: 100, clients: 200, streamsPerClient: 5, events: 100_000, workers: 24, perWorkerRate: 80, fuzzCases: 10_000, churnCycles: 100_000, soakMs: 60_000, soakKillEveryMs: 20_000 };
 
 export interface FaultContext {
   env: ChaosEnvironment;

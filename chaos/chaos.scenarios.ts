@@ -122,6 +122,19 @@ export const SCENARIOS: Scenario[] = [
     fault: async ({ env, size, notes }) => churnAndMeasure({ env, size, notes }),
   },
   {
+    name: 'soak-pubsub-kill',
+    fault: async ({ env, size, notes }) => {
+      const until = Date.now() + size.soakMs;
+      let kills = 0;
+      while (Date.now() < until) {
+        await sleep(Math.min(size.soakKillEveryMs, Math.max(0, until - Date.now())));
+        await env.redis.command('CLIENT KILL TYPE pubsub');
+        kills++;
+      }
+      notes.kills = kills;
+    },
+  },
+  {
     name: 'hostile-input',
     fault: async ({ env, size, random, notes }) => {
       const url = env.urls[0]!;
