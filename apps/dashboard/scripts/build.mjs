@@ -18,6 +18,8 @@ function newest(path) {
 const force = process.argv.includes('--force');
 const stale = force || !existsSync(built) || sources.some((source) => newest(join(here, source)) > statSync(built).mtimeMs);
 if (stale) {
-  const result = spawnSync('vite', ['build', '--logLevel', 'warn'], { cwd: here, stdio: 'inherit', shell: false });
+  // Vite's own entry, so this runs outside a pnpm script too (tests call it directly).
+  const vite = join(here, 'node_modules', 'vite', 'bin', 'vite.js');
+  const result = spawnSync(process.execPath, [vite, 'build', '--logLevel', 'warn'], { cwd: here, stdio: 'inherit' });
   process.exit(result.status ?? 1);
 }

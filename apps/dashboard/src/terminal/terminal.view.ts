@@ -10,6 +10,9 @@ const BACKFILL_BYTES = 16 * 1024;
 /** Where `tail` starts, before the end of the output. */
 const TAIL_BYTES = 8 * 1024;
 
+/** Output this fresh (by its event time) means a catch-up has reached the live edge. */
+const LIVE_WITHIN_MS = 1500;
+
 const encoder = new TextEncoder();
 const dim = (text: string): Uint8Array => encoder.encode(`\x1b[2m${text}\x1b[0m\r\n`);
 
@@ -29,7 +32,14 @@ export class TerminalView {
   private readonly feed: OutputFeed;
   private readonly stream: string;
   private readonly status = h('span', { class: 'terminal-status', 'data-testid': 'execution-status' });
-  private readonly controls = h('div', { class: 'terminal-controls' });
+  private readonly buttons = {
+    pause: h('button', { onclick: () => void this.control('pause'), 'data-testid': 'pause' }, 'Pause'),
+    resume: h('button', { onclick: () => void this.control('resume'), 'data-testid': 'resume' }, 'Resume'),
+    tail: h('button', { onclick: () => void this.control('tail'), 'data-testid': 'tail' }, 'Tail'),
+    earlier: h('button', { onclick: () => void this.loadEarlier(), 'data-testid': 'load-earlier' }, 'Load earlier output'),
+    cancel: h('button', { class: 'danger', onclick: () => void this.live.api.cancelExecution(this.executionId) }, 'Cancel run'),
+  };
+  private readonly controls = h('div', { class: 'terminal-controls' }, ...Object.values(this.buttons));
   private readonly screen = h('div', { class: 'terminal-screen', 'data-testid': 'terminal' });
   private readonly cleanups: Array<() => void> = [];
   private execution: ExecutionSnapshot | undefined;
@@ -48,7 +58,9 @@ export class TerminalView {
       theme: { background: '#0f1419', foreground: '#d8dee9' },
     });
     this.feed = new OutputFeed(
-      { write: (bytes) => this.terminal.write(bytes), clear: () => this.terminal.reset() },
+      // RIS through write(), not reset(): writes are parsed later, so a reset() would run
+      // before bytes written earlier and those would land on the cleared screen.
+      { write: (bytes) => this.terminal.write(bytes), clear: () => this.terminal.write('\x1bc') },
       async (from, to) => (await live.api.output(executionId, { from, to })).bytes,
       (error) => this.terminal.write(dim(`[could not fetch output: ${String(error)}]`)),
     );
@@ -86,12 +98,15 @@ export class TerminalView {
   private onEvent(event: EventEnvelope): void {
     if (isEvent(event, 'execution.output')) {
       this.feed.push(event.payload.offset, outputBytes(event.payload));
+      // The server says when a catch-up starts, not when it ends: fresh output means live again.
+      if (this.viewer === 'catching_up' && Date.now() - Date.parse(event.occurredAt) < LIVE_WITHIN_MS) this.viewer = 'live';
     } else if (this.execution && isEvent(event, 'execution.started')) {
       this.execution = { ...this.execution, status: 'running', startedAt: event.occurredAt };
     } else if (this.execution && isEvent(event, 'execution.finished')) {
       const p = event.payload;
       this.execution = { ...this.execution, status: p.status, exitCode: p.exitCode ?? null, outputBytes: p.outputBytes, finishedAt: event.occurredAt };
       if (this.feed.isStarted && this.feed.log.end < p.outputBytes) void this.catchUp();
+      if (this.viewer === 'catching_up') this.viewer = 'live';
     } else {
       return;
     }
@@ -141,23 +156,24 @@ export class TerminalView {
     replaceChildren(this.status, h('span', { class: 'error' }, message));
   }
 
+  /** Updates the status line and the buttons in place (they are made once, so clicks never hit a replaced node). */
   private render(): void {
     const e = this.execution;
     const log = this.feed.log;
     const exit = e?.exitCode !== null && e?.exitCode !== undefined ? ` (exit ${e.exitCode})` : '';
+    if (this.feed.isStarted) this.status.dataset.start = String(log.start);
     replaceChildren(this.status,
-      h('span', { class: `badge status-${e?.status ?? 'queued'}` }, `${e?.status ?? '…'}${exit}`),
+      h('span', { class: `badge status-${e?.status ?? 'queued'}`, 'data-testid': 'run-status', 'data-status': e?.status ?? '' }, `${e?.status ?? '…'}${exit}`),
       ` showing bytes ${log.start}–${log.end}`,
       h('span', { class: `badge viewer-${this.viewer}`, 'data-testid': 'viewer-state' }, this.viewer));
     const paused = this.viewer === 'paused';
-    replaceChildren(this.controls,
-      h('button', { onclick: () => void this.control('pause'), disabled: this.busy || paused, 'data-testid': 'pause' }, 'Pause'),
-      h('button', { onclick: () => void this.control('resume'), disabled: this.busy || !paused, 'data-testid': 'resume' }, 'Resume'),
-      h('button', { onclick: () => void this.control('tail'), disabled: this.busy, 'data-testid': 'tail' }, 'Tail'),
-      h('button', { onclick: () => void this.loadEarlier(), disabled: this.busy || !this.feed.isStarted || log.start === 0, 'data-testid': 'load-earlier' }, 'Load earlier output'),
-      e && (e.status === 'running' || e.status === 'queued')
-        ? h('button', { class: 'danger', onclick: () => void this.live.api.cancelExecution(this.executionId) }, 'Cancel run')
-        : null);
+    const ended = e !== undefined && e.status !== 'running' && e.status !== 'queued';
+    const b = this.buttons;
+    b.pause.disabled = this.busy || paused || ended;
+    b.resume.disabled = this.busy || !paused;
+    b.tail.disabled = this.busy;
+    b.earlier.disabled = this.busy || !this.feed.isStarted || log.start === 0;
+    b.cancel.hidden = e === undefined || ended;
   }
 }
 

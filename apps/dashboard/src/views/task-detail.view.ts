@@ -12,6 +12,9 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
   const jobs = h('div', { class: 'jobs', 'data-testid': 'task-jobs' });
   const timeline = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
   const error = h('p', { class: 'error', role: 'alert' });
+  // Made once: re-rendering must not replace a control the user is using.
+  const select = h('select', { 'aria-label': 'Status', 'data-testid': 'status-select', onchange: () => act(() => live.api.changeStatus(taskId, select.value as TaskStatus)) },
+    ...TASK_STATUSES.map((s) => h('option', { value: s }, s.replace('_', ' '))));
   const act = (work: () => Promise<unknown>) => void work().then(() => (error.textContent = ''), (e: Error) => (error.textContent = e.message));
 
   const render = () => {
@@ -20,7 +23,8 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
       replaceChildren(header, h('p', { class: 'muted', 'data-testid': 'task-missing' }, 'This task does not exist or you may not see it.'));
       return;
     }
-    replaceChildren(header, ...headerParts(task, (status) => act(() => live.api.changeStatus(taskId, status))));
+    if (document.activeElement !== select) select.value = task.status;
+    replaceChildren(header, ...headerParts(task, select));
     replaceChildren(members, ...task.members.map((m) =>
       h('span', { class: 'chip' }, m, h('button', { class: 'link', title: `Remove ${m}`, onclick: () => act(() => live.api.removeMember(taskId, m)) }, '×'))),
       task.members.length === 0 ? h('span', { class: 'muted' }, 'no members besides the owner') : null);
@@ -52,9 +56,7 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
   return { element, dispose: () => { offs.forEach((off) => off()); clearInterval(clock); } };
 }
 
-function headerParts(task: TaskSnapshot, setStatus: (status: TaskStatus) => void): HTMLElement[] {
-  const select = h('select', { 'aria-label': 'Status', 'data-testid': 'status-select', onchange: (e) => setStatus((e.target as HTMLSelectElement).value as TaskStatus) },
-    ...TASK_STATUSES.map((s) => h('option', { value: s, selected: s === task.status }, s.replace('_', ' '))));
+function headerParts(task: TaskSnapshot, select: HTMLSelectElement): HTMLElement[] {
   return [
     h('h2', { 'data-testid': 'task-title' }, task.title),
     h('p', {}, h('span', { class: `badge status-${task.status}`, 'data-testid': 'detail-status' }, task.status.replace('_', ' ')), ' ', select,
