@@ -1,6 +1,6 @@
 import { TASK_STATUSES, type TaskSnapshot, type TaskStatus } from '@taskdash/contract';
 import { ApiException } from '../api/api.client';
-import { ago, h, replaceChildren } from '../dom.util';
+import { ago, append, h, replaceChildren } from '../dom.util';
 import type { LiveSession } from '../live/live-session';
 import { summarize } from './event-summary';
 import { progressBar } from './progress.view';
@@ -12,6 +12,7 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
   const jobs = h('div', { class: 'jobs', 'data-testid': 'task-jobs' });
   const timeline = h('ol', { class: 'timeline', 'data-testid': 'timeline' });
   const error = h('p', { class: 'error', role: 'alert' });
+  const body = h('div', { hidden: true });
   // Made once: re-rendering must not replace a control the user is using.
   const select = h('select', { 'aria-label': 'Status', 'data-testid': 'status-select', onchange: () => act(() => live.api.changeStatus(taskId, select.value as TaskStatus)) },
     ...TASK_STATUSES.map((s) => h('option', { value: s }, s.replace('_', ' '))));
@@ -19,6 +20,7 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
 
   const render = () => {
     const task = live.board.get(taskId);
+    body.hidden = !task;
     if (!task) {
       replaceChildren(header, h('p', { class: 'muted', 'data-testid': 'task-missing' }, 'This task does not exist or you may not see it.'));
       return;
@@ -48,11 +50,11 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
       if (!(e instanceof ApiException && e.status === 404)) error.textContent = String(e);
     });
   }
-  const element = h('section', { class: 'panel task-detail', 'data-testid': 'task-detail' },
-    header, error,
+  append(body,
     h('h3', {}, 'Members'), members, memberForm(live, taskId, act),
     h('h3', {}, 'Jobs'), jobs, runForm(live, taskId, act),
     h('h3', {}, 'Timeline'), timeline);
+  const element = h('section', { class: 'panel task-detail', 'data-testid': 'task-detail' }, header, error, body);
   return { element, dispose: () => { offs.forEach((off) => off()); clearInterval(clock); } };
 }
 
