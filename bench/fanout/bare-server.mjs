@@ -1,61 +1,40 @@
-// The baseline: a bare Socket.IO server (no auth, no storage). Clients join rooms; a
-// status change over HTTP is broadcast to the task's room as an envelope of the same shape
-// and size as the real backend's, stamped with `occurredAt` when it is published.
+// The baseline: a bare Socket.IO server (websocket only, no auth, no storage). Clients may
+// join rooms; on `run` it broadcasts status changes to the tasks' rooms at the commanded
+// rate, generated in this process by the same ticker as the real backend's launcher, as
+// envelopes of the same shape and size as the real backend's, stamped with `occurredAt`
+// when they are broadcast.
 import { randomUUID } from 'node:crypto';
-import { Buffer } from 'node:buffer';
 import http from 'node:http';
 import { backendRequire } from '../lib/backend.mjs';
+import { memoryNow, nextStatusChange, runAtRate } from '../lib/rate-ticker.mjs';
 import { serveWorker } from '../lib/worker.mjs';
 
 const { Server } = backendRequire('socket.io');
 
 const EPOCH = randomUUID();
-const ROUTE = /^\/tasks\/([0-9a-f-]{36})\/status$/;
-const streams = new Map();
+const seqs = new Map();
 
 let server;
 let io;
 
-function broadcast(taskId, status) {
-  const stream = `task:${taskId}`;
-  let state = streams.get(stream);
-  if (!state) streams.set(stream, (state = { seq: 0, status: 'todo' }));
+function broadcast({ stream, type, payload }) {
+  const seq = (seqs.get(stream) ?? 0) + 1;
+  seqs.set(stream, seq);
   const envelope = {
     id: randomUUID(),
     stream,
-    seq: ++state.seq,
+    seq,
     epoch: EPOCH,
-    type: 'task.status_changed',
+    type,
     occurredAt: new Date().toISOString(),
-    payload: { taskId, from: state.status, to: status },
+    payload,
   };
-  state.status = status;
   io.of('/events').to(`s:${stream}`).emit('events', [envelope]);
-  return envelope;
-}
-
-function handle(request, response) {
-  const match = ROUTE.exec(request.url ?? '');
-  if (request.method !== 'PUT' || !match) {
-    response.writeHead(404).end();
-    return;
-  }
-  const chunks = [];
-  request.on('data', (chunk) => chunks.push(chunk));
-  request.on('end', () => {
-    const { status } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    const envelope = broadcast(match[1], status);
-    const body = JSON.stringify({ id: match[1], status, seq: envelope.seq });
-    response
-      .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
-      .end(body);
-  });
 }
 
 serveWorker({
   async listen() {
-    server = http.createServer(handle);
-    server.keepAliveTimeout = 60_000;
+    server = http.createServer((_, response) => response.writeHead(404).end());
     io = new Server(server, { transports: ['websocket'], serveClient: false });
     io.of('/events').on('connection', (socket) => {
       socket.on('join', (rooms, ack) => {
@@ -64,7 +43,17 @@ serveWorker({
       });
     });
     await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return { port: server.address().port };
+    return { port: server.address().port, pid: process.pid };
+  },
+  /** Broadcasts `rate` status changes/s for `durationMs` over `streams`. */
+  async run({ rate, durationMs, streams }) {
+    return runAtRate({ rate, durationMs, emit: () => broadcast(nextStatusChange(streams)) });
+  },
+  async memory() {
+    return memoryNow();
+  },
+  async sockets() {
+    return { sockets: io.of('/events').sockets.size };
   },
   async close() {
     io?.close();

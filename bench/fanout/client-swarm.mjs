@@ -1,7 +1,11 @@
 // One process of the client swarm: many socket.io-client sockets that subscribe to
 // streams and count what arrives. Latency is receive time minus the envelope's
 // `occurredAt` (stamped by the server at publish time; one machine, one clock), kept as a
-// millisecond histogram so counting costs almost nothing per delivery.
+// millisecond histogram so counting costs almost nothing per delivery. A client may name
+// its own server (`url`, for clients split over several nodes) and have no streams (an
+// idle connection); `localAddress` spreads sockets over loopback source addresses, since
+// one address has only ~28,000 ephemeral ports.
+import { performance } from 'node:perf_hooks';
 import { rootRequire } from '../lib/backend.mjs';
 import { serveWorker } from '../lib/worker.mjs';
 
@@ -11,12 +15,15 @@ const MAX_MS = 60_000;
 const sockets = [];
 let histogram = new Uint32Array(MAX_MS + 1);
 let windowCount = 0;
+/** `events` messages in the window; the server may put several envelopes in one. */
+let windowMessages = 0;
 let totalCount = 0;
 let lastStamp = '';
 let lastStampMs = 0;
 
 function onEvents(envelopes) {
   const now = Date.now();
+  windowMessages++;
   for (const envelope of envelopes) {
     if (!envelope.stream.startsWith('task:')) continue;
     if (envelope.occurredAt !== lastStamp) {
@@ -30,13 +37,14 @@ function onEvents(envelopes) {
 }
 
 /** Connects one socket and subscribes it; resolves once the server acknowledged. */
-function connectOne(url, mode, client) {
+function connectOne(url, mode, client, localAddress) {
   return new Promise((resolve, reject) => {
-    const socket = io(`${url}/events`, {
+    const socket = io(`${client.url ?? url}/events`, {
       transports: ['websocket'],
       forceNew: true,
       reconnection: false,
       timeout: 30_000,
+      ...(localAddress ? { localAddress } : {}),
       ...(mode === 'real' ? { auth: { token: client.token } } : {}),
     });
     sockets.push(socket);
@@ -45,6 +53,10 @@ function connectOne(url, mode, client) {
       reject(new Error(`connect failed: ${JSON.stringify(error.data ?? error.message)}`)),
     );
     socket.once('connect', () => {
+      if (!client.streams?.length) {
+        resolve();
+        return;
+      }
       if (mode === 'bare') {
         socket.emit('join', client.streams, () => resolve());
         return;
@@ -62,18 +74,37 @@ function connectOne(url, mode, client) {
 }
 
 serveWorker({
-  async connect({ url, mode, clients, concurrency = 25 }) {
+  /**
+   * Connects `clients` over `concurrency` lanes; `startAt` (epoch ms) lets several processes
+   * start together. A failed connection rejects the call, or with `tolerant` is counted.
+   */
+  async connect({ url, mode, clients, concurrency = 25, localAddress, startAt, tolerant = false }) {
+    if (startAt) await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+    const started = performance.now();
+    const startedAt = Date.now();
+    const failures = [];
     let next = 0;
     const lane = async () => {
-      while (next < clients.length) await connectOne(url, mode, clients[next++]);
+      while (next < clients.length) {
+        const connecting = connectOne(url, mode, clients[next++], localAddress);
+        await (tolerant ? connecting.catch((error) => failures.push(error.message)) : connecting);
+      }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, clients.length) }, lane));
-    return { connected: sockets.filter((s) => s.connected).length };
+    return {
+      connected: sockets.filter((s) => s.connected).length,
+      failed: failures.length,
+      firstFailure: failures[0],
+      ms: performance.now() - started,
+      startedAt,
+      finishedAt: Date.now(),
+    };
   },
   /** Starts a measurement window. */
   async mark() {
     histogram = new Uint32Array(MAX_MS + 1);
     windowCount = 0;
+    windowMessages = 0;
     return { at: Date.now() };
   },
   /** Deliveries and latencies since `mark` (sparse histogram). */
@@ -82,7 +113,7 @@ serveWorker({
     histogram.forEach((count, ms) => {
       if (count > 0) sparse[ms] = count;
     });
-    return { at: Date.now(), count: windowCount, histogram: sparse };
+    return { at: Date.now(), count: windowCount, messages: windowMessages, histogram: sparse };
   },
   /** Deliveries since the last `resetTotal`, and whether every socket is still connected. */
   async total({ reset = false } = {}) {

@@ -22,3 +22,26 @@ export function cpuMeter(pid) {
     },
   };
 }
+
+/** Seconds the main thread of `pid` spent runnable but waiting for a CPU, or NaN. */
+export function runQueueSeconds(pid) {
+  const file = `/proc/${pid}/schedstat`;
+  if (!existsSync(file)) return Number.NaN;
+  // "<on-cpu ns> <waiting on a runqueue ns> <timeslices>"
+  return Number(readFileSync(file, 'utf8').split(' ')[1]) / 1e9;
+}
+
+/**
+ * Starts a meter of how long `pid`'s main thread (the event loop) waited for a CPU while
+ * runnable; `stop()` returns it as a share of the elapsed time, in %. High values mean the
+ * process was starved by other work on the machine rather than idle.
+ */
+export function waitMeter(pid) {
+  const wait0 = runQueueSeconds(pid);
+  const t0 = Date.now();
+  return {
+    stop() {
+      return Math.round(((runQueueSeconds(pid) - wait0) / ((Date.now() - t0) / 1000)) * 100);
+    },
+  };
+}

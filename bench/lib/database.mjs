@@ -7,11 +7,11 @@ const { Client } = backendRequire('pg');
 /** Server to create bench databases on. @default the local PostgreSQL, trust auth */
 export const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
-async function admin(sql) {
+async function admin(sql, params) {
   const client = new Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
-    await client.query(sql);
+    return (await client.query(sql, params)).rows;
   } finally {
     await client.end();
   }
@@ -25,7 +25,7 @@ function withDatabase(url, name) {
 
 /**
  * `CREATE DATABASE bench_<random>`, migrated with the backend's own migrator.
- * @returns {{ name: string, url: string, drop: () => Promise<void> }}
+ * @returns {{ name: string, url: string, drop: () => Promise<void>, pids: () => Promise<number[]> }}
  */
 export async function createBenchDatabase() {
   const name = `bench_${randomBytes(8).toString('hex')}`;
@@ -47,5 +47,8 @@ export async function createBenchDatabase() {
     await drop();
     throw error;
   }
-  return { name, url, drop };
+  /** PostgreSQL server processes serving this database now (to meter their CPU). */
+  const pids = async () =>
+    (await admin('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name])).map((row) => row.pid);
+  return { name, url, drop, pids };
 }

@@ -1,8 +1,10 @@
-// The real backend, started exactly as in production: `node apps/backend/dist/main.js`
-// in its own process, configured through the environment.
+// The real backend in its own process, configured through the environment: either exactly
+// as in production (`node apps/backend/dist/main.js`, `startBackend`), or booted the same
+// way by lib/backend-launcher.mjs, which also takes commands over IPC (`startLauncher`).
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { BACKEND_MAIN, ROOT, backendRequire } from './backend.mjs';
+import { startWorker } from './worker.mjs';
 
 const jwt = backendRequire('jsonwebtoken');
 
@@ -26,28 +28,49 @@ export function freePort() {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `/health/ready` until it answers 200 (30 s at most). */
+async function waitReady(url, exitCode = () => undefined) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exitCode() !== undefined) throw new Error(`backend exited during start-up (${exitCode()})`);
+    try {
+      const response = await globalThis.fetch(`${url}/health/ready`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error('backend did not become ready within 30 s');
+    await sleep(100);
+  }
+}
+
 /**
- * Starts the backend on `databaseUrl` and waits until `/health/ready` answers 200.
- * NODE_ENV=production (JSON logs, production settings) with a concrete origin, since `*`
- * is refused in production; Node clients send no Origin, so it does not restrict them.
+ * The backend's environment for the bench: NODE_ENV=production (JSON logs, production
+ * settings) with a concrete origin, since `*` is refused in production; Node clients send
+ * no Origin, so it does not restrict them. Nothing is inherited from the caller's
+ * environment except PATH and HOME (a stray DATABASE_URL or REDIS_URL must not leak in).
  */
-export async function startBackend(databaseUrl, extraEnv = {}, nodeArgs = []) {
-  const port = await freePort();
-  const env = {
+export function backendEnv(databaseUrl, extraEnv = {}) {
+  return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
-    PORT: String(port),
     DATABASE_URL: databaseUrl,
     JWT_SECRET,
     LOG_LEVEL: 'warn',
     LOG_FORMAT: 'json',
     ALLOWED_ORIGINS: 'http://localhost',
-    // Every bench client connects from 127.0.0.1: lift the per-IP handshake rate limit.
+    // Every bench client connects from 127.0.0.x: lift the per-IP handshake rate limit.
     CONNECTIONS_PER_SECOND_PER_IP: '100000',
     ...extraEnv,
   };
+}
+
+/** Starts the backend (`node dist/main.js`) on `databaseUrl`; waits until `/health/ready` answers 200. */
+export async function startBackend(databaseUrl, extraEnv = {}, nodeArgs = []) {
+  const port = await freePort();
+  const env = backendEnv(databaseUrl, { PORT: String(port), ...extraEnv });
   const child = spawn(process.execPath, [...nodeArgs, BACKEND_MAIN], {
     cwd: ROOT,
     env,
@@ -58,20 +81,11 @@ export async function startBackend(databaseUrl, extraEnv = {}, nodeArgs = []) {
     child.once('exit', (code, signal) => resolve((exit = signal ?? code))),
   );
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exit !== undefined) throw new Error(`backend exited during start-up (${exit})`);
-    try {
-      const response = await globalThis.fetch(`${url}/health/ready`);
-      if (response.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error('backend did not become ready within 30 s');
-    }
-    await sleep(100);
+  try {
+    await waitReady(url, () => exit);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
   }
   return {
     url,
@@ -84,6 +98,32 @@ export async function startBackend(databaseUrl, extraEnv = {}, nodeArgs = []) {
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * Boots the backend in a forked process through lib/backend-launcher.mjs (same start-up as
+ * main.ts) on a free port. Returns the worker handle (`call('run' | 'memory' | 'sockets')`)
+ * with the server's `url`. `gc: true` runs it with `--expose-gc` for memory readings.
+ */
+export async function startLauncher(
+  databaseUrl,
+  extraEnv = {},
+  { name = 'backend', gc = false, execArgv = [] } = {},
+) {
+  const worker = startWorker('lib/backend-launcher.mjs', {
+    name,
+    inheritEnv: false,
+    env: backendEnv(databaseUrl, { PORT: '0', ...extraEnv }),
+    execArgv: [...(gc ? ['--expose-gc'] : []), ...execArgv],
+  });
+  try {
+    const { url } = await worker.call('start', {}, 60_000);
+    await waitReady(url);
+    return { ...worker, url, stop: () => worker.stop(15_000) };
+  } catch (error) {
+    await worker.stop();
+    throw error;
+  }
 }
 
 /** `fetch` with a bearer token; throws on a non-2xx answer. */

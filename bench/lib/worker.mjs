@@ -4,11 +4,14 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Forks `script` (a path relative to bench/) and returns a handle whose `call(cmd, args)`
- * resolves with what the child's handler returned.
+ * resolves with what the child's handler returned. `inheritEnv: false` gives the child
+ * `env` alone (a backend must not pick up the caller's DATABASE_URL or REDIS_URL);
+ * `execArgv` are Node's flags for the child (e.g. `--expose-gc`).
  */
-export function startWorker(script, { env = {}, name = script } = {}) {
+export function startWorker(script, { env = {}, name = script, inheritEnv = true, execArgv = [] } = {}) {
   const child = fork(fileURLToPath(new URL(`../${script}`, import.meta.url)), [], {
-    env: { ...process.env, ...env },
+    env: inheritEnv ? { ...process.env, ...env } : env,
+    execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const pending = new Map();

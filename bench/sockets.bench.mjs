@@ -1,0 +1,182 @@
+// Issue 8: 10,000 concurrent authenticated sockets on one node. The real backend (booted
+// as main.ts boots it, lib/backend-launcher.mjs, run with --expose-gc) and a bare
+// Socket.IO server (websocket only, no auth) each take the same number of idle
+// connections from client processes of their own (at most 2,500 sockets per process, the
+// open-file limit being 20,000, each process on its own loopback source address, since one
+// address has ~28,000 ephemeral ports). Measured for each, in the same run:
+// - connection rate: sockets / time from the first connect to the last one accepted
+//   (real: JWT verified, session state read, user room and user stream joined);
+// - memory: server RSS after two full GCs with every socket idle, minus the same reading
+//   before any connected (after a warm-up round), divided by the number of sockets.
+// Every socket is a user of its own (the per-user connection cap is 20 per node), so the
+// real figure carries the per-user state too: the worst case, not the best.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuMeter, waitMeter } from './lib/cpu.mjs';
+import { createBenchDatabase } from './lib/database.mjs';
+import { signToken, startLauncher } from './lib/server.mjs';
+import { round } from './lib/stats.mjs';
+import { startWorker } from './lib/worker.mjs';
+
+const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 10_000);
+const PER_PROC = 2500;
+const WARMUP = 200;
+const LANES = 40; // connections in flight per client process
+const IDLE_MS = 2000;
+const TARGET_RATIO = 1.3;
+
+const log = (line) => console.error(`  ${line}`);
+const mb = (bytes) => round(bytes / 1048576, 1);
+const kb = (bytes) => round(bytes / 1024, 1);
+
+let nextAddress = 0;
+/** A fresh loopback source address per client process: 127.0.1.1, 127.0.1.2, ... */
+const freshAddress = () => {
+  nextAddress++;
+  return `127.0.${1 + Math.floor(nextAddress / 250)}.${1 + (nextAddress % 250)}`;
+};
+
+/** Waits until the server reports `count` sockets (at most 30 s). */
+async function waitForSockets(server, count) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { sockets } = await server.call('sockets');
+    if (sockets === count || Date.now() > deadline) return sockets;
+    await sleep(200);
+  }
+}
+
+/** Connects `n` sockets from fresh client processes; returns them with the timing. */
+async function connectAll(side, n, users) {
+  const procs = Math.ceil(n / PER_PROC);
+  const swarm = Array.from({ length: procs }, (_, p) =>
+    startWorker('fanout/client-swarm.mjs', { name: `${side.name}-sockets-${p}` }),
+  );
+  const startAt = Date.now() + 300;
+  const results = await Promise.all(
+    swarm.map((worker, p) => {
+      const clients = [];
+      for (let i = p; i < n; i += procs) {
+        clients.push({ streams: [], token: side.mode === 'real' ? signToken(users[i]) : undefined });
+      }
+      return worker.call(
+        'connect',
+        {
+          url: side.url,
+          mode: side.mode,
+          clients,
+          concurrency: LANES,
+          localAddress: freshAddress(),
+          startAt,
+          tolerant: true,
+        },
+        600_000,
+      );
+    }),
+  );
+  const connected = results.reduce((sum, r) => sum + r.connected, 0);
+  const failed = results.reduce((sum, r) => sum + r.failed, 0);
+  const spanMs = Math.max(...results.map((r) => r.finishedAt)) - Math.min(...results.map((r) => r.startedAt));
+  if (failed > 0)
+    log(
+      `${side.name}: ${failed} connections failed, e.g. ${results.find((r) => r.firstFailure)?.firstFailure}`,
+    );
+  return { swarm, connected, failed, spanMs, perSec: round((connected / spanMs) * 1000) };
+}
+
+async function disconnectAll(side, swarm) {
+  await Promise.all(swarm.map((w) => w.stop(10_000)));
+  await waitForSockets(side.server, 0);
+}
+
+/** One side: warm-up round, baseline, N sockets, idle, reading, disconnect. */
+async function measure(side) {
+  const warm = await connectAll(side, WARMUP, side.warmUsers);
+  await disconnectAll(side, warm.swarm);
+  await sleep(500);
+  const before = await side.server.call('memory');
+  const cpu = cpuMeter(side.server.pid);
+  const wait = waitMeter(side.server.pid);
+  const run = await connectAll(side, SOCKETS, side.users);
+  const serverCpuPct = cpu.stop();
+  const serverRunQueuePct = wait.stop();
+  const held = await waitForSockets(side.server, run.connected);
+  await sleep(IDLE_MS);
+  const after = await side.server.call('memory');
+  const stillHeld = (await side.server.call('sockets')).sockets;
+  await disconnectAll(side, run.swarm);
+  const result = {
+    sockets: run.connected,
+    failed: run.failed,
+    serverHeld: held,
+    serverHeldAfterIdle: stillHeld,
+    connectMs: run.spanMs,
+    connectPerSec: run.perSec,
+    // While connecting (from forking the client processes to the last connection).
+    serverCpuPct,
+    serverRunQueuePct,
+    baselineRssMb: mb(before.rss),
+    rssMb: mb(after.rss),
+    rssPerSocketKb: kb((after.rss - before.rss) / run.connected),
+    heapPerSocketKb: kb((after.heapUsed - before.heapUsed) / run.connected),
+    externalPerSocketKb: kb((after.external - before.external) / run.connected),
+    collected: after.collected,
+  };
+  log(
+    `${side.name}: ${result.sockets} sockets in ${result.connectMs} ms = ${result.connectPerSec}/s ` +
+      `(server cpu ${serverCpuPct}%, waiting for a cpu ${serverRunQueuePct}%); ` +
+      `RSS ${result.baselineRssMb} -> ${result.rssMb} MB = ${result.rssPerSocketKb} KB per socket ` +
+      `(heap ${result.heapPerSocketKb} KB, external ${result.externalPerSocketKb} KB)`,
+  );
+  return result;
+}
+
+export async function run() {
+  const db = await createBenchDatabase();
+  const bare = startWorker('fanout/bare-server.mjs', { name: 'bare-server', execArgv: ['--expose-gc'] });
+  let backend;
+  try {
+    const { port } = await bare.call('listen');
+    backend = await startLauncher(db.url, {}, { name: 'real-server', gc: true });
+    const users = Array.from({ length: SOCKETS }, (_, i) => `conn-user-${i}`);
+    const warmUsers = Array.from({ length: WARMUP }, (_, i) => `conn-warm-${i}`);
+    const sides = [
+      { name: 'bare', mode: 'bare', url: `http://127.0.0.1:${port}`, server: bare, users, warmUsers },
+      { name: 'real', mode: 'real', url: backend.url, server: backend, users, warmUsers },
+    ];
+    const [bareResult, realResult] = [await measure(sides[0]), await measure(sides[1])];
+    const ratio = realResult.rssPerSocketKb / bareResult.rssPerSocketKb;
+    const complete = realResult.sockets === SOCKETS && realResult.serverHeldAfterIdle === SOCKETS;
+    return {
+      name: 'sockets',
+      config: {
+        sockets: SOCKETS,
+        perClientProcess: PER_PROC,
+        lanesPerProcess: LANES,
+        idleMs: IDLE_MS,
+        usersPerSocket: 1,
+      },
+      bare: bareResult,
+      real: realResult,
+      rssRatio: round(ratio, 2),
+      targets: [
+        {
+          name: `sockets: server RSS per idle connection at ${SOCKETS} (real vs bare Socket.IO)`,
+          measured: `${realResult.rssPerSocketKb} KB vs ${bareResult.rssPerSocketKb} KB = ${ratio.toFixed(2)}x${complete ? '' : `, only ${realResult.serverHeldAfterIdle} held`}`,
+          target: `<= ${TARGET_RATIO}x bare`,
+          pass: ratio <= TARGET_RATIO && complete,
+        },
+        {
+          name: `sockets: connection rate, ${SOCKETS} sockets from ${Math.ceil(SOCKETS / PER_PROC)} processes`,
+          measured: `${realResult.connectPerSec}/s vs bare ${bareResult.connectPerSec}/s (${((realResult.connectPerSec / bareResult.connectPerSec) * 100).toFixed(0)}%)`,
+          target: 'reported',
+          info: true,
+          pass: true,
+        },
+      ],
+    };
+  } finally {
+    await bare.stop();
+    await backend?.stop();
+    await db.drop();
+  }
+}
