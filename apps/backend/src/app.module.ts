@@ -4,6 +4,8 @@ import { AuthModule } from './auth/auth.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import type { AppRuntime, WebsocketOverrides } from './app.runtime';
 import { DatabaseModule } from './database/database.module';
+import { ExecutionsModule } from './executions/executions.module';
+import { executionsOptionsFrom } from './executions/executions-options.types';
 import { HealthController } from './health/health.controller';
 import { QueueModule, queueOptionsFrom } from './queue/queue.module';
 import { ReadinessService } from './health/readiness.service';
@@ -34,6 +36,8 @@ export class AppModule {
   /** The whole backend, wired to connections the caller opened (and will close). */
   static register(runtime: AppRuntime): DynamicModule {
     const { config } = runtime;
+    // Re-exported (the app module is global): the executions module adds its job to the queue's worker.
+    const queue = QueueModule.register(queueOptionsFrom(config, runtime.redis?.client));
     return {
       module: AppModule,
       global: true,
@@ -77,7 +81,8 @@ export class AppModule {
           ),
         ),
         TasksModule,
-        QueueModule.register(queueOptionsFrom(config, runtime.redis?.client)),
+        queue,
+        ExecutionsModule.register(executionsOptionsFrom(config)),
         UsersModule,
         DashboardModule.register({ devTokens: config.env !== 'production' }),
       ],
@@ -88,7 +93,7 @@ export class AppModule {
         { provide: REDIS_CONNECTIONS, useValue: runtime.redis },
         ReadinessService,
       ],
-      exports: [APP_CONFIG, REDIS, REDIS_CONNECTIONS],
+      exports: [APP_CONFIG, REDIS, REDIS_CONNECTIONS, queue],
     };
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ExecutionProfilesEnvSchema } from '../executions/execution-profile.schema';
 import { AlertRulesEnvSchema } from '../monitoring/alerts/alert-rule.schema';
 
 const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
@@ -128,6 +129,36 @@ export const EnvSchema = z
     ALERT_GROUP_WINDOW_MS: int(0, 3_600_000).default(30_000),
     /** An unacknowledged firing alert is announced again after this many ms. @default 14400000 (4 h) */
     ALERT_REPEAT_INTERVAL_MS: int(1000, 7 * 86_400_000).default(4 * 3_600_000),
+    /** Path of the Claude Code CLI that the default `claude` profile runs. @default claude */
+    CLAUDE_BINARY: z.string().default('claude'),
+    /** More commands an execution may run, by name (see executions/execution-profile.schema.ts). @default none */
+    EXECUTION_PROFILES: ExecutionProfilesEnvSchema.optional(),
+    /** Working directory of executed commands. @default the backend's own */
+    EXECUTION_WORKDIR: z.string().optional(),
+    /** Comma-separated environment variables passed on to executed commands; no others are. @default PATH,HOME,LANG,LC_ALL,TERM,TMPDIR,ANTHROPIC_API_KEY,CLAUDE_CODE_USE_BEDROCK,CLAUDE_CODE_USE_VERTEX */
+    EXECUTION_ENV_PASSTHROUGH: z
+      .string()
+      .default('PATH,HOME,LANG,LC_ALL,TERM,TMPDIR,ANTHROPIC_API_KEY,CLAUDE_CODE_USE_BEDROCK,CLAUDE_CODE_USE_VERTEX')
+      .transform(csv)
+      .pipe(z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be environment variable names'))),
+    /** Seconds an execution may run before its process group is killed (status timed_out). @default 3600 */
+    EXECUTION_TIMEOUT_SEC: int(1, 7 * 86_400).default(3600),
+    /** Milliseconds between SIGTERM and SIGKILL when an execution's process group is stopped. @default 5000 */
+    EXECUTION_KILL_GRACE_MS: int(0, 60_000).default(5000),
+    /** Largest output chunk (one `execution.output` event), in bytes. @default 16384 */
+    OUTPUT_CHUNK_BYTES: int(1024, 1 << 20).default(16_384),
+    /** Longest an output byte waits for company before its chunk is sent, in ms. @default 25 */
+    OUTPUT_CHUNK_WINDOW_MS: int(1, 1000).default(25),
+    /**
+     * Output bytes read from a process but not yet stored and published; beyond it the process
+     * waits. Output flows at about this much per database round trip, and one fan-out message
+     * can carry this much. @default 524288
+     */
+    OUTPUT_INFLIGHT_BYTES: int(16_384, 64 << 20).default(524_288),
+    /** Unsent bytes a viewer of an execution may queue before its output is skipped (and it is told the range). @default 262144 */
+    VIEWER_MAX_BUFFER_BYTES: int(16_384, 1 << 30).default(262_144),
+    /** Rate at which a resumed or tailing viewer is sent the output it missed, in bytes per second. @default 16777216 */
+    VIEWER_CATCH_UP_BYTES_PER_SEC: int(65_536, 1 << 30).default(16 << 20),
   })
   .superRefine((env, ctx) => {
     const hs = env.JWT_ALGORITHMS.some((alg) => alg.startsWith('HS'));
@@ -140,6 +171,10 @@ export const EnvSchema = z
     }
     if (hs && !env.JWT_SECRET && env.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
+    }
+    if (env.MAX_OUTGOING_BYTES >= 16_384 && env.VIEWER_MAX_BUFFER_BYTES >= env.MAX_OUTGOING_BYTES) {
+      // Otherwise the slow-consumer sweep closes a slow viewer before its output can be skipped.
+      ctx.addIssue({ code: 'custom', path: ['VIEWER_MAX_BUFFER_BYTES'], message: 'must be below MAX_OUTGOING_BYTES' });
     }
     if (env.NODE_ENV === 'production' && env.ALLOWED_ORIGINS.includes('*')) {
       ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: 'must not be * in production' });

@@ -26,6 +26,8 @@ const FREE_FORM = [
   'JWT_PRIVATE_KEY',
   'JWT_ISSUER',
   'JWT_AUDIENCE',
+  'CLAUDE_BINARY',
+  'EXECUTION_WORKDIR',
 ];
 
 /** For each validated variable: values it must refuse (with any other variables they need). */
@@ -98,6 +100,20 @@ const INVALID: Record<string, Array<Record<string, string>>> = {
   PING_INTERVAL_MS: [{ PING_INTERVAL_MS: '999' }, { PING_INTERVAL_MS: '600001' }],
   PING_TIMEOUT_MS: [{ PING_TIMEOUT_MS: '999' }],
   SOCKET_TRANSPORTS: [{ SOCKET_TRANSPORTS: 'websocket,long-polling' }, { SOCKET_TRANSPORTS: ',' }],
+  EXECUTION_PROFILES: [
+    { EXECUTION_PROFILES: 'not json' },
+    { EXECUTION_PROFILES: '{"demo":[]}' },
+    { EXECUTION_PROFILES: '{"claude":["x"]}' },
+    { EXECUTION_PROFILES: '{"Bad Name":["x"]}' },
+  ],
+  EXECUTION_ENV_PASSTHROUGH: [{ EXECUTION_ENV_PASSTHROUGH: 'PATH,not-a-name' }],
+  EXECUTION_TIMEOUT_SEC: [{ EXECUTION_TIMEOUT_SEC: '0' }, { EXECUTION_TIMEOUT_SEC: String(7 * 86_400 + 1) }],
+  EXECUTION_KILL_GRACE_MS: [{ EXECUTION_KILL_GRACE_MS: '-1' }, { EXECUTION_KILL_GRACE_MS: '60001' }],
+  OUTPUT_CHUNK_BYTES: [{ OUTPUT_CHUNK_BYTES: '1023' }, { OUTPUT_CHUNK_BYTES: String((1 << 20) + 1) }],
+  OUTPUT_CHUNK_WINDOW_MS: [{ OUTPUT_CHUNK_WINDOW_MS: '0' }, { OUTPUT_CHUNK_WINDOW_MS: '1001' }],
+  OUTPUT_INFLIGHT_BYTES: [{ OUTPUT_INFLIGHT_BYTES: '16383' }],
+  VIEWER_MAX_BUFFER_BYTES: [{ VIEWER_MAX_BUFFER_BYTES: '16383' }, { VIEWER_MAX_BUFFER_BYTES: '1048576' }],
+  VIEWER_CATCH_UP_BYTES_PER_SEC: [{ VIEWER_CATCH_UP_BYTES_PER_SEC: '65535' }],
 };
 
 describe('loadConfig', () => {

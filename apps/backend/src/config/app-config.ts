@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { DEFAULT_ALERT_RULES, type AlertRule } from '../monitoring/alerts/alert-rule.schema';
+import { CLAUDE_PROFILE, claudeProfile, type ExecutionProfile } from '../executions/execution-profile.schema';
 import { EnvSchema, type Env, type JwtAlgorithm } from './app-config.schema';
 
 /** Development secret used only when no JWT_SECRET is set outside production. */
@@ -51,6 +52,21 @@ export interface AppConfig {
     alertRules: AlertRule[];
     alertGroupWindowMs: number;
     alertRepeatIntervalMs: number;
+  };
+  /** Agent executions: what may run, how output is chunked, how viewers are protected (executions/). */
+  executions: {
+    /** Named commands; always includes `claude`. */
+    profiles: Record<string, ExecutionProfile>;
+    workdir: string | undefined;
+    /** The environment executed commands get: only the passed-through variables. */
+    env: Record<string, string>;
+    timeoutMs: number;
+    killGraceMs: number;
+    chunkBytes: number;
+    chunkWindowMs: number;
+    inflightBytes: number;
+    viewerMaxBufferBytes: number;
+    catchUpBytesPerSec: number;
   };
   /** Job queues (BullMQ); they run only with Redis. */
   queue: {
@@ -134,6 +150,20 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       alertRules: env.ALERT_RULES ?? DEFAULT_ALERT_RULES,
       alertGroupWindowMs: env.ALERT_GROUP_WINDOW_MS,
       alertRepeatIntervalMs: env.ALERT_REPEAT_INTERVAL_MS,
+    },
+    executions: {
+      profiles: { ...env.EXECUTION_PROFILES, [CLAUDE_PROFILE]: claudeProfile(env.CLAUDE_BINARY) },
+      workdir: env.EXECUTION_WORKDIR,
+      env: Object.fromEntries(
+        env.EXECUTION_ENV_PASSTHROUGH.flatMap((name) => (cleaned[name] === undefined ? [] : [[name, String(cleaned[name])]])),
+      ),
+      timeoutMs: env.EXECUTION_TIMEOUT_SEC * 1000,
+      killGraceMs: env.EXECUTION_KILL_GRACE_MS,
+      chunkBytes: env.OUTPUT_CHUNK_BYTES,
+      chunkWindowMs: env.OUTPUT_CHUNK_WINDOW_MS,
+      inflightBytes: env.OUTPUT_INFLIGHT_BYTES,
+      viewerMaxBufferBytes: env.VIEWER_MAX_BUFFER_BYTES,
+      catchUpBytesPerSec: env.VIEWER_CATCH_UP_BYTES_PER_SEC,
     },
     queue: {
       worker: env.QUEUE_WORKER,
