@@ -32,7 +32,7 @@ export class OutputPipeline {
   private readonly logger = new Logger(OutputPipeline.name);
   private queue: PipelineItem[] = [];
   private running: Promise<void> | undefined;
-  private publishing: Promise<unknown> = Promise.resolve();
+  private readonly publishing = new Set<Promise<unknown>>();
   private inflight = 0;
   private paused = false;
   private failure: Error | undefined;
@@ -68,7 +68,7 @@ export class OutputPipeline {
   /** Resolves once everything pushed so far is stored and published (or the pipeline failed). */
   async drain(): Promise<void> {
     while (this.running) await this.running;
-    await this.publishing;
+    await Promise.all(this.publishing);
   }
 
   private async run(): Promise<void> {
@@ -84,22 +84,34 @@ export class OutputPipeline {
         this.flow.resume(); // let the process's output drain away; the runner stops it
         return;
       }
-      // Storing this batch overlapped the previous batch's publishing; wait for it now, so at
-      // most one batch is being published at a time.
-      await this.publishing;
-      // Called synchronously in order: the publisher queues them in this order.
-      const published = batch.map((item) => this.settle(item.kind === 'output' ? this.publishOutput(item.chunk) : item.publish()));
-      const bytes = chunks.reduce((sum, c) => sum + c.bytes.length, 0);
-      this.publishing = Promise.all(published).then(() => this.release(bytes));
+      // Handed to the publisher in push order, without waiting for earlier batches: it
+      // group-commits whatever arrives while it writes, so storing and publishing overlap.
+      for (const item of batch) {
+        const published = item.kind === 'output' ? this.publishChunk(item.chunk) : this.settle(item.publish());
+        this.publishing.add(published);
+        void published.finally(() => this.publishing.delete(published));
+      }
     }
   }
 
-  private async settle(publish: Promise<unknown>): Promise<void> {
+  private async publishChunk(chunk: OutputChunk): Promise<void> {
+    if (!(await this.settle(this.publishOutput(chunk)))) {
+      // Its event is lost, and a crash may have taken its row (stored without waiting for the
+      // WAL flush, see ExecutionOutputStore.append) too: store it again (idempotent).
+      await this.storeWithRetry([chunk]).catch((error: Error) => (this.failure ??= error));
+    }
+    this.release(chunk.bytes.length);
+  }
+
+  /** True when published; a failure is logged and counted, never thrown. */
+  private async settle(publish: Promise<unknown>): Promise<boolean> {
     try {
       await publish;
+      return true;
     } catch (error) {
       this.lostEvents++;
       this.logger.warn({ msg: 'execution event not published', executionId: this.executionId, error: (error as Error).message });
+      return false;
     }
   }
 

@@ -34,7 +34,6 @@ const refuse = (code: ErrorCode, message: string): StreamControlAck => ({ ok: fa
  */
 export class ViewerControlService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ViewerControlService.name);
-  private namespace: AppNamespace | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -52,9 +51,12 @@ export class ViewerControlService implements OnApplicationBootstrap, OnApplicati
   }
 
   onApplicationBootstrap(): void {
-    this.namespace = this.sockets.namespace();
-    const namespace = this.namespace;
-    if (!namespace) throw new Error('the /events namespace is not attached');
+    const namespace = this.sockets.namespace();
+    if (!namespace) {
+      // Only without a socket server (no gateway): nothing to watch; stream_control still answers.
+      this.logger.error('the /events namespace is not attached: slow execution viewers are not watched');
+      return;
+    }
     // After the fan-out's listeners (registered at gateway init): the dispatcher has emitted these.
     this.publisher.onStored((events) => this.observe(namespace, events));
     namespace.on('node:events', (events: EventEnvelope[]) => this.observe(namespace, events));
