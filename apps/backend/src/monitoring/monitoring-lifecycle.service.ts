@@ -5,6 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { WebsocketObservers } from '../websocket/websocket-observers';
 import { EventFanout } from '../websocket/delivery/event-fanout.service';
 import { StreamDispatcher } from '../websocket/delivery/stream-dispatcher.service';
 import { EventPublisher } from '../websocket/persistence/event-publisher.service';
@@ -55,6 +56,11 @@ export class MonitoringLifecycleService implements OnApplicationBootstrap, Befor
       publishBacklog: () => this.publisher.backlog,
       trackedStreams: () => this.dispatcher.trackedStreams.length,
     });
+    const observers = this.moduleRef.get(WebsocketObservers, { strict: false });
+    observers.handshakeRejected = (code) => this.metrics.handshakeRejected(code);
+    observers.messageRefused = (code) => this.metrics.messageRefused(code);
+    observers.revocationApplied = (kind, ms) => this.metrics.revocationApplied(kind, ms);
+    observers.slowConsumer = () => this.metrics.slowViewerAction('disconnected');
     const namespace = fanout.attachedNamespace;
     if (namespace) this.metrics.observeConnections(namespace);
   }

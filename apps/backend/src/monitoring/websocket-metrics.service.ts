@@ -118,9 +118,11 @@ export class WebsocketMetricsService implements PublisherObserver, FanoutObserve
   observeConnections(namespace: AppNamespace): void {
     namespace.on('connection', (socket) => {
       this.m.connects.inc();
-      socket.once('disconnect', (reason: string) =>
-        this.m.disconnects.inc({ reason: disconnectReason(reason) }),
-      );
+      socket.once('disconnect', (reason: string) => {
+        this.m.disconnects.inc({ reason: disconnectReason(reason) });
+        const code = (socket.data as { disconnectCode?: string } | undefined)?.disconnectCode;
+        if (code) this.serverDisconnected(code);
+      });
     });
   }
 

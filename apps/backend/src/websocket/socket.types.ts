@@ -26,6 +26,8 @@ export interface SocketData {
   subscriptions: Set<string>;
   /** Serialises this socket's subscribe/unsubscribe requests. */
   queue: Promise<void>;
+  /** Why the server closed this socket, when it did (see `disconnectWithReason`). */
+  disconnectCode?: string;
   /** Token expiry warning and disconnect timers. */
   timers: { warn?: NodeJS.Timeout; expire?: NodeJS.Timeout };
 }

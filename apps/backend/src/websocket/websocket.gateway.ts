@@ -30,6 +30,7 @@ import { EventPublisher } from './persistence/event-publisher.service';
 import { userRoom, type AppNamespace, type AppSocket } from './socket.types';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
+import { WebsocketObservers } from './websocket-observers';
 import type { WebsocketModuleOptions } from './websocket-options.types';
 
 const INVALID: ErrorPayload = { code: ErrorCode.InvalidMessage, message: 'message does not match the contract' };
@@ -58,6 +59,7 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     private readonly publisher: EventPublisher,
     private readonly handlers: MessageHandlersRegistry,
     private readonly connections: ConnectionManagerService,
+    private readonly observers: WebsocketObservers,
     @Inject(WEBSOCKET_OPTIONS) private readonly options: WebsocketModuleOptions,
   ) {
     handlers.register('subscribe', SubscribeRequestSchema, (socket, request) =>
@@ -82,6 +84,7 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
         limiter: this.limiter,
         allowedOrigins: this.options.allowedOrigins,
         isDraining: () => this.connections.isDraining,
+        onRejected: (code) => this.observers.handshakeRejected?.(code),
       }),
     );
     this.connections.attach(namespace);
@@ -99,7 +102,11 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     this.connections.connected(socket);
     void socket.join(userRoom(userId));
     this.tokens.start(socket);
-    this.guard.install(socket, (abuser) => disconnectWithReason(abuser, ErrorCode.RateLimited, 'too many refused messages'));
+    this.guard.install(
+      socket,
+      (abuser) => disconnectWithReason(abuser, ErrorCode.RateLimited, 'too many refused messages'),
+      (code) => this.observers.messageRefused?.(code),
+    );
     // Every client message that passed the guard ends here (Socket.IO middlewares run in
     // order, and `onAny` would run before them); what arrives is whatever the client sent.
     socket.use(([event, payload, ack]) => this.handle(socket, event, payload, ack));

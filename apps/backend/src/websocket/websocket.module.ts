@@ -22,6 +22,7 @@ import { RetentionService } from './persistence/retention.service';
 import { prismaExecutor } from './persistence/sql-executor';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WebsocketLifecycleService } from './websocket-lifecycle.service';
+import { WebsocketObservers } from './websocket-observers';
 import { WebsocketConfigurableModule, WEBSOCKET_OPTIONS } from './websocket.module-definition';
 import { WebsocketGateway } from './websocket.gateway';
 import type { WebsocketModuleOptions } from './websocket-options.types';
@@ -77,15 +78,21 @@ const SQL = Symbol('WEBSOCKET_SQL');
     },
     {
       provide: AccessRevocationService,
-      inject: [SubscriptionService, UserChannelsService, REDIS_CONNECTIONS, WEBSOCKET_OPTIONS],
+      inject: [SubscriptionService, UserChannelsService, REDIS_CONNECTIONS, WebsocketObservers, WEBSOCKET_OPTIONS],
       useFactory: (
         subscriptions: SubscriptionService,
         channels: UserChannelsService,
         redis: RedisConnections | undefined,
+        observers: WebsocketObservers,
         options: WebsocketModuleOptions,
       ) =>
-        // PING on the adapter's publishing connection returns once Redis has every earlier PUBLISH.
-        new AccessRevocationService(subscriptions, channels, options.multiNode && redis ? () => redis.pub.ping() : undefined),
+        new AccessRevocationService(
+          subscriptions,
+          channels,
+          // PING on the adapter's publishing connection returns once Redis has every earlier PUBLISH.
+          options.multiNode && redis ? () => redis.pub.ping() : undefined,
+          (change, latencyMs) => observers.revocationApplied?.(change.kind, latencyMs),
+        ),
     },
     {
       provide: TokenLifecycleService,
@@ -105,17 +112,18 @@ const SQL = Symbol('WEBSOCKET_SQL');
     { provide: MessageGuard, inject: [WEBSOCKET_OPTIONS], useFactory: (options: WebsocketModuleOptions) => new MessageGuard(options.limits) },
     {
       provide: ConnectionManagerService,
-      inject: [ConnectionLimiter, WEBSOCKET_OPTIONS],
-      useFactory: (limiter: ConnectionLimiter, options: WebsocketModuleOptions) =>
-        new ConnectionManagerService(limiter, options.connections),
+      inject: [ConnectionLimiter, WebsocketObservers, WEBSOCKET_OPTIONS],
+      useFactory: (limiter: ConnectionLimiter, observers: WebsocketObservers, options: WebsocketModuleOptions) =>
+        new ConnectionManagerService(limiter, options.connections, () => observers.slowConsumer?.()),
     },
     MessageHandlersRegistry,
+    WebsocketObservers,
     UserChannelsService,
     TaskEventsService,
     WebsocketGateway,
     WebsocketLifecycleService,
   ],
-  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter, MessageHandlersRegistry, ConnectionManagerService],
+  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter, MessageHandlersRegistry, ConnectionManagerService, WebsocketObservers],
 })
 export class WebsocketModule extends WebsocketConfigurableModule {}
 

@@ -7,6 +7,7 @@ import type { AppSocket } from '../socket.types';
  */
 export function disconnectWithReason(socket: AppSocket, code: ErrorCode, message: string, retryAfterMs?: number): void {
   if (!socket.connected) return;
+  socket.data.disconnectCode = code; // read by the disconnect metrics
   socket.emit('disconnect_reason', {
     code,
     message,
