@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { TaskSnapshot } from '@taskdash/contract';
 import type { Browser, Page } from 'playwright-core';
 import { TcpProxy } from '../../../packages/client/src/testing/tcp.proxy';
@@ -18,7 +16,6 @@ import {
 } from './browser.harness';
 
 // Agent runs need the executions module (issue 6); until it is in the tree these cases wait.
-const withExecutions = existsSync(join(__dirname, '../../backend/src/executions/http/executions.controller.ts')) ? it : it.skip;
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
 // The dashboard in headless Chromium against a real backend (PostgreSQL, Redis, the queue
@@ -101,7 +98,7 @@ describe('dashboard in a browser', () => {
     await screenshot(page, '02-task-detail-timeline');
   });
 
-  withExecutions('shows an agent run with its colours, and job progress', async () => {
+  it('shows an agent run with its colours, and job progress', async () => {
     const page = await open();
     await signIn(page, t.url, t.token('alice'));
     const task = await createTask('alice', 'Colourful run');
@@ -122,7 +119,7 @@ describe('dashboard in a browser', () => {
     await screenshot(page, '03-agent-terminal');
   });
 
-  withExecutions('continues the output after a pause and a lost connection, with no line missing or repeated', async () => {
+  it('continues the output after a pause and a lost connection, with no line missing or repeated', async () => {
     const proxy = await TcpProxy.start(t.url);
     try {
       const page = await open();
@@ -159,7 +156,7 @@ describe('dashboard in a browser', () => {
     }
   });
 
-  withExecutions('pauses a run, tails it, then loads the earlier output back in order', async () => {
+  it('pauses a run, tails it, then loads the earlier output back in order', async () => {
     const page = await open();
     await signIn(page, t.url, t.token('alice'));
     const task = await createTask('alice', 'Long log');
@@ -206,7 +203,7 @@ describe('dashboard in a browser', () => {
     await screenshot(page, '07-non-member-view');
   });
 
-  withExecutions('shows operators the system health and lets them acknowledge an alert', async () => {
+  it('shows operators the system health and lets them acknowledge an alert', async () => {
     const page = await open();
     await signIn(page, t.url, t.token('olga', 'operator'));
     await page.click('[data-testid=nav-ops]');
