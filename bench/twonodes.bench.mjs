@@ -26,7 +26,7 @@ import { round } from './lib/stats.mjs';
 
 const CLIENTS = Number(process.env.BENCH_FANOUT_CLIENTS ?? 1000);
 // Both set-ups keep up well past the first steps of `fanout`; start higher to save time.
-const PLAN = { ...DEFAULT_PLAN, rampStart: 300, clientProcs: Number(process.env.BENCH_CLIENT_PROCS ?? 3) };
+const PLAN = { ...DEFAULT_PLAN, rampStart: 450, clientProcs: Number(process.env.BENCH_CLIENT_PROCS ?? 3) };
 const TARGET = 0.75;
 
 const audience = createAudience({ clients: CLIENTS, streams: 100, perClient: 10 });

@@ -17,8 +17,8 @@ export const DEFAULT_PLAN = {
   clientProcs: 3,
   /** Connections each client process opens at once. */
   connectLanes: 50,
-  warmMs: 1000,
-  stepMs: 2500,
+  warmMs: 750,
+  stepMs: 2000,
   latencyRounds: 2,
   latencyMs: 3000,
   /** Events per second of the first ramp step; each next step offers `rampFactor` times more. */
