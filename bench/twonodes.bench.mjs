@@ -25,8 +25,13 @@ import { signToken, startLauncher } from './lib/server.mjs';
 import { round } from './lib/stats.mjs';
 
 const CLIENTS = Number(process.env.BENCH_FANOUT_CLIENTS ?? 1000);
-// Both set-ups keep up well past the first steps of `fanout`; start higher to save time.
-const PLAN = { ...DEFAULT_PLAN, rampStart: 450, clientProcs: Number(process.env.BENCH_CLIENT_PROCS ?? 3) };
+// Both set-ups keep up well past the first steps of `fanout`: start higher, step faster.
+const PLAN = {
+  ...DEFAULT_PLAN,
+  rampStart: 450,
+  rampFactor: 2,
+  clientProcs: Number(process.env.BENCH_CLIENT_PROCS ?? 3),
+};
 const TARGET = 0.75;
 
 const audience = createAudience({ clients: CLIENTS, streams: 100, perClient: 10 });
