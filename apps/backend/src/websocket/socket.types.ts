@@ -28,8 +28,8 @@ export interface SocketData {
   queue: Promise<void>;
   /** Why the server closed this socket, when it did (see `disconnectWithReason`). */
   disconnectCode?: string;
-  /** Token expiry warning and disconnect timers. */
-  timers: { warn?: NodeJS.Timeout; expire?: NodeJS.Timeout };
+  /** The one token timer: first the expiry warning, then the disconnect. */
+  timers: { expiry?: NodeJS.Timeout };
 }
 
 /** A room every socket of a user is in, whatever it subscribed to. */

@@ -26,17 +26,22 @@ export class TokenLifecycleService {
     const now = Date.now();
     const { expiresAt } = socket.data.principal;
     const disconnectAt = expiresAt + this.options.expiryGraceMs;
-    const warnIn = Math.max(0, expiresAt - now - Math.min(this.options.refreshWarningMs, (expiresAt - now) / 2));
-    socket.data.timers.warn = setTimeout(() => socket.emit('token_expiring', { expiresAt, disconnectAt }), warnIn);
-    socket.data.timers.expire = setTimeout(
-      () => disconnectWithReason(socket, ErrorCode.TokenExpired, 'token expired and was not refreshed'),
-      Math.max(0, disconnectAt - now),
+    const warnIn = Math.max(
+      0,
+      expiresAt - now - Math.min(this.options.refreshWarningMs, (expiresAt - now) / 2),
     );
+    // One timer per socket, re-armed after the warning: thousands of idle sockets hold half as many.
+    socket.data.timers.expiry = setTimeout(() => {
+      socket.emit('token_expiring', { expiresAt, disconnectAt });
+      socket.data.timers.expiry = setTimeout(
+        () => disconnectWithReason(socket, ErrorCode.TokenExpired, 'token expired and was not refreshed'),
+        Math.max(0, disconnectAt - Date.now()),
+      );
+    }, warnIn);
   }
 
   stop(socket: AppSocket): void {
-    clearTimeout(socket.data.timers.warn);
-    clearTimeout(socket.data.timers.expire);
+    clearTimeout(socket.data.timers.expiry);
     socket.data.timers = {};
   }
 
@@ -45,8 +50,13 @@ export class TokenLifecycleService {
       const next = await this.sessions.resolve(this.verifier.verify(request.token));
       if (next.userId !== socket.data.principal.userId) {
         // Someone else's token on this connection: never just refuse, close it.
-        setImmediate(() => disconnectWithReason(socket, ErrorCode.TokenInvalid, 'refresh token has another subject'));
-        return { ok: false, error: { code: ErrorCode.TokenInvalid, message: 'token subject does not match the connection' } };
+        setImmediate(() =>
+          disconnectWithReason(socket, ErrorCode.TokenInvalid, 'refresh token has another subject'),
+        );
+        return {
+          ok: false,
+          error: { code: ErrorCode.TokenInvalid, message: 'token subject does not match the connection' },
+        };
       }
       const roleChanged = next.role !== socket.data.principal.role;
       socket.data.principal = next;
@@ -54,7 +64,8 @@ export class TokenLifecycleService {
       if (roleChanged) this.onRoleChanged(socket);
       return { ok: true, expiresAt: next.expiresAt };
     } catch (error) {
-      if (error instanceof AuthException) return { ok: false, error: { code: error.code, message: error.message } };
+      if (error instanceof AuthException)
+        return { ok: false, error: { code: error.code, message: error.message } };
       throw error;
     }
   }

@@ -52,9 +52,6 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
-const byStreamThenSeq = (a: EventEnvelope, b: EventEnvelope): number =>
-  a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : a.seq - b.seq;
-
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -122,13 +119,24 @@ export class EventPublisher {
 
   private validate<T extends EventType>(input: PublishInput<T>): PendingEvent {
     if (this.closed) throw new PublishException(ErrorCode.Unavailable, 'publisher is shutting down');
-    if (!parseStream(input.stream)) throw new PublishException(ErrorCode.InvalidMessage, `bad stream name ${input.stream}`);
-    if (!isEventType(input.type)) throw new PublishException(ErrorCode.InvalidMessage, `unknown event type ${String(input.type)}`);
+    if (!parseStream(input.stream))
+      throw new PublishException(ErrorCode.InvalidMessage, `bad stream name ${input.stream}`);
+    if (!isEventType(input.type))
+      throw new PublishException(ErrorCode.InvalidMessage, `unknown event type ${String(input.type)}`);
     const parsed = EVENT_PAYLOAD_SCHEMAS[input.type].safeParse(input.payload);
     if (!parsed.success) {
-      throw new PublishException(ErrorCode.InvalidMessage, `invalid ${input.type} payload: ${parsed.error.message}`);
+      throw new PublishException(
+        ErrorCode.InvalidMessage,
+        `invalid ${input.type} payload: ${parsed.error.message}`,
+      );
     }
-    return { id: input.id ?? randomUUID(), stream: input.stream, type: input.type, payload: parsed.data, occurredAt: input.occurredAt ?? new Date() };
+    return {
+      id: input.id ?? randomUUID(),
+      stream: input.stream,
+      type: input.type,
+      payload: parsed.data,
+      occurredAt: input.occurredAt ?? new Date(),
+    };
   }
 
   private waitForSpace(): Promise<void> {
@@ -193,7 +201,12 @@ export class EventPublisher {
           const found = await this.store.findByIds(pending.map((w) => w.event.id));
           if (found.length > 0) {
             const byId = new Map(found.map((e) => [e.id, e]));
-            this.settle(pending.filter((w) => byId.has(w.event.id)), found, byId);
+            // Kept in input order, which is seq order within each stream (seqs follow input order).
+            const settled = pending.filter((w) => byId.has(w.event.id));
+            this.settle(
+              settled,
+              settled.map((w) => byId.get(w.event.id)!),
+            );
             pending = pending.filter((w) => !byId.has(w.event.id));
           }
           uncertain = false;
@@ -202,17 +215,24 @@ export class EventPublisher {
         const started = performance.now();
         const stored = await this.store.append(pending.map((w) => w.event));
         this.observer?.batchWritten(pending.length, performance.now() - started);
-        this.settle(pending, stored, new Map(stored.map((e) => [e.id, e])));
+        this.settle(pending, stored);
         return;
       } catch (error) {
         uncertain = true;
         this.observer?.storeFailed();
-        this.logger.warn({ msg: 'event store write failed; retrying', attempt, events: pending.length, error: (error as Error).message });
+        this.logger.warn({
+          msg: 'event store write failed; retrying',
+          attempt,
+          events: pending.length,
+          error: (error as Error).message,
+        });
         const now = Date.now();
         const expired = pending.filter((w) => w.deadline <= now);
         // Only give up on events whose fate is known (the lookup above succeeded) or expired.
         if (expired.length > 0) {
-          expired.forEach((w) => w.reject(new PublishException(ErrorCode.Unavailable, 'event store unavailable')));
+          expired.forEach((w) =>
+            w.reject(new PublishException(ErrorCode.Unavailable, 'event store unavailable')),
+          );
           this.observer?.rejected('store_timeout', expired.length);
           pending = pending.filter((w) => w.deadline > now);
         }
@@ -221,19 +241,16 @@ export class EventPublisher {
     }
   }
 
-  private settle(waiters: Waiter[], stored: EventEnvelope[], byId: Map<string, EventEnvelope>): void {
-    const ordered = [...stored].sort(byStreamThenSeq);
-    this.observer?.stored(ordered);
+  /** `stored[i]` is what `waiters[i]` published; both in input order, so ascending seq per stream. */
+  private settle(waiters: Waiter[], stored: EventEnvelope[]): void {
+    this.observer?.stored(stored);
     for (const listener of this.listeners) {
       try {
-        listener(ordered);
+        listener(stored);
       } catch (error) {
         this.logger.error(error instanceof Error ? error : String(error));
       }
     }
-    for (const waiter of waiters) {
-      const envelope = byId.get(waiter.event.id);
-      if (envelope) waiter.resolve(envelope);
-    }
+    waiters.forEach((waiter, i) => waiter.resolve(stored[i]!));
   }
 }

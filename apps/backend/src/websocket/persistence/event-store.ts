@@ -62,6 +62,10 @@ WITH input AS (
 SELECT a.name, a.last_seq, a.first_seq, a.epoch::text AS epoch, (SELECT count(*) FROM inserted) AS stored
 FROM alloc a`;
 
+/** Envelope columns of stored events, with their stream's epoch. */
+const SELECT_EVENTS = `SELECT e.stream, e.seq, e.id::text AS id, e.type, e.payload, e.occurred_at, s.epoch::text AS epoch
+       FROM events e JOIN event_streams s ON s.name = e.stream`;
+
 const toNumber = (value: bigint | number | string): number => Number(value);
 
 /**
@@ -97,7 +101,10 @@ export class EventStore {
     for (const e of events) counts.set(e.stream, (counts.get(e.stream) ?? 0) + 1);
     const next = new Map<string, { seq: number; epoch: string }>();
     for (const head of heads) {
-      next.set(head.name, { seq: toNumber(head.last_seq) - (counts.get(head.name) ?? 0) + 1, epoch: head.epoch });
+      next.set(head.name, {
+        seq: toNumber(head.last_seq) - (counts.get(head.name) ?? 0) + 1,
+        epoch: head.epoch,
+      });
     }
     return events.map((e) => {
       const cursor = next.get(e.stream);
@@ -117,19 +124,14 @@ export class EventStore {
 
   /** Events already stored among `ids` (to settle a batch whose commit outcome is unknown). */
   async findByIds(ids: readonly string[]): Promise<EventEnvelope[]> {
-    const rows = await this.sql.query<StoredRow>(
-      `SELECT e.stream, e.seq, e.id::text AS id, e.type, e.payload, e.occurred_at, s.epoch::text AS epoch
-       FROM events e JOIN event_streams s ON s.name = e.stream WHERE e.id = ANY($1::uuid[])`,
-      [ids],
-    );
+    const rows = await this.sql.query<StoredRow>(`${SELECT_EVENTS} WHERE e.id = ANY($1::uuid[])`, [ids]);
     return rows.map(toEnvelope);
   }
 
   /** Events of one stream with `after < seq <= upTo`, ascending, at most `limit`. */
   async read(stream: string, after: number, upTo: number, limit: number): Promise<EventEnvelope[]> {
     const rows = await this.sql.query<StoredRow>(
-      `SELECT e.stream, e.seq, e.id::text AS id, e.type, e.payload, e.occurred_at, s.epoch::text AS epoch
-       FROM events e JOIN event_streams s ON s.name = e.stream
+      `${SELECT_EVENTS}
        WHERE e.stream = $1 AND e.seq > $2 AND e.seq <= $3 ORDER BY e.seq LIMIT $4`,
       [stream, after, upTo, limit],
     );
