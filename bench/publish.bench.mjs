@@ -1,4 +1,5 @@
-// Target 1: the publish path (EventPublisher + EventStore over Prisma, events counted in
+// Target 1: the publish path (EventPublisher + EventStore on the app's SQL path: `pg` directly
+// for PostgreSQL, as websocket.module.ts wires it; events counted in
 // its onStored listener) against raw `pg` inserting the same rows with one
 // `INSERT ... SELECT FROM unnest(...)` per batch of the same size. Rounds alternate so
 // both sides see the same machine noise; tables are emptied before every round.
@@ -86,12 +87,12 @@ export async function run() {
   const { openPostgres } = dist('database/database.factory.js');
   const { EventStore } = dist('websocket/persistence/event-store.js');
   const { EventPublisher } = dist('websocket/persistence/event-publisher.service.js');
-  const { prismaExecutor } = dist('websocket/persistence/sql-executor.js');
+  const { databaseExecutor } = dist('websocket/persistence/sql-executor.js');
   const handle = openPostgres({ url: db.url });
   const raw = new Client({ connectionString: db.url });
   try {
     await raw.connect();
-    const store = new EventStore(prismaExecutor(handle.prisma));
+    const store = new EventStore(databaseExecutor(handle.prisma, handle));
     const reset = () => raw.query('TRUNCATE events, event_streams');
     const rounds = [];
     for (let i = 0; i <= ROUNDS; i++) {

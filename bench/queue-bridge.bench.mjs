@@ -46,10 +46,11 @@ async function until(check, timeoutMs, what) {
   }
 }
 
-async function completedEvents(pg) {
-  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM events WHERE stream = 'queue:executions' AND type = 'job.completed'`);
+async function queueEvents(pg, type) {
+  const { rows } = await pg.query(`SELECT count(*)::int AS n FROM events WHERE stream = 'queue:executions' AND type = $1`, [type]);
   return rows[0].n;
 }
+const completedEvents = (pg) => queueEvents(pg, 'job.completed');
 
 /** One round: a fresh backend and queue, JOBS queued up front, timed from worker start to the last completion. */
 async function round1(env, bridge, shape) {
@@ -61,6 +62,7 @@ async function round1(env, bridge, shape) {
   const { ExecutionWorker } = dist('queue/execution-worker.service.js');
   const { JobHandlerRegistry } = dist('queue/job-handler.registry.js');
   const { QueueBridge } = dist('queue/bridge/queue-bridge.service.js');
+  const { EventFanout } = dist('websocket/delivery/event-fanout.service.js');
   const prefix = `bench-qb-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     NODE_ENV: 'production',
@@ -80,14 +82,23 @@ async function round1(env, bridge, shape) {
   let worker;
   try {
     if (bridge) await until(() => app.get(QueueBridge).isLeader, 10_000, 'the bridge lease');
+    // Steady state of a node that runs for hours: it has found that no other node listens
+    // (EventFanout checks every second) and no longer sends its stored events over Redis.
+    await until(() => !app.get(EventFanout).sendsToPeers, 10_000, 'the node to find it is alone');
     const tasks = Array.from({ length: TASKS }, () => randomUUID());
     const data = (i) => ({ taskId: tasks[i % TASKS], steps: STEPS, stepMs: shape.stepMs });
     const jobs = Array.from({ length: JOBS }, (_, i) => ({ name: 'simulated', data: data(i) }));
     const queue = app.get(ExecutionsQueue);
+    const waitingBefore = await queueEvents(env.pg, 'job.waiting');
     for (let i = 0; i < jobs.length; i += 500) await queue.bull.addBulk(jobs.slice(i, i + 500));
     const before = await completedEvents(env.pg);
-    // Let the bridge publish the `job.waiting` events first, so that only running costs are measured.
-    if (bridge) await sleep(1000);
+    // Let the bridge publish the `job.waiting` events first, so that only running costs are
+    // measured (a fixed pause was too short on a loaded machine: the timed part then included
+    // the bridging of 2,000 queued jobs).
+    if (bridge) {
+      await until(async () => (await queueEvents(env.pg, 'job.waiting')) - waitingBefore >= JOBS, 60_000, 'the bridge to publish every job.waiting');
+      await sleep(200);
+    }
 
     worker = new ExecutionWorker({ redis: runtime.redis.client, keyPrefix: prefix, concurrency: CONCURRENCY }, new JobHandlerRegistry());
     let completed = 0;

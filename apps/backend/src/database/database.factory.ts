@@ -27,6 +27,8 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
     mode: 'postgres',
     prisma,
     description: describeUrl(options.url),
+    query: async <T>(sql: string, params: unknown[], name?: string) =>
+      (await pool.query({ text: sql, values: params, ...(name ? { name } : {}) })).rows as T[],
     async openSession(): Promise<SqlSession> {
       const client = new Client({ connectionString: options.url });
       client.on('error', () => undefined);

@@ -20,6 +20,13 @@ export interface DatabaseHandle {
   /** A description safe to log (no password). */
   readonly description: string;
   openSession(): Promise<SqlSession>;
+  /**
+   * Runs one parameterised statement straight on the `pg` pool, without Prisma's
+   * parameter and result conversion: the event store's hot path (one append per batch)
+   * uses it when present. A `name` makes it a prepared statement (per connection).
+   * Absent for the embedded database, which goes through Prisma.
+   */
+  readonly query?: <T>(sql: string, params: unknown[], name?: string) => Promise<T[]>;
   close(): Promise<void>;
 }
 

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ConnectionManagerService } from './connection/connection-manager.service';
+import { EventFanout } from './delivery/event-fanout.service';
 import { StreamDispatcher } from './delivery/stream-dispatcher.service';
 import { EventPublisher } from './persistence/event-publisher.service';
 import { RetentionService } from './persistence/retention.service';
@@ -16,6 +17,7 @@ export class WebsocketLifecycleService implements OnApplicationBootstrap, OnAppl
     private readonly dispatcher: StreamDispatcher,
     private readonly retention: RetentionService,
     private readonly connections: ConnectionManagerService,
+    private readonly fanout: EventFanout,
     @Inject(WEBSOCKET_OPTIONS) private readonly options: WebsocketModuleOptions,
   ) {}
 
@@ -36,6 +38,7 @@ export class WebsocketLifecycleService implements OnApplicationBootstrap, OnAppl
   async onApplicationShutdown(): Promise<void> {
     this.connections.stop();
     this.dispatcher.stop();
+    this.fanout.stop();
     this.retention.stop();
     if (this.headTimer) clearInterval(this.headTimer);
     await this.publisher.drain();

@@ -3,7 +3,8 @@ import { REDIS_CONNECTIONS } from '../app.constants';
 import type { RedisConnections } from '../app.runtime';
 import { JwtVerifierService } from '../auth/jwt-verifier.service';
 import { SessionStateService } from '../auth/session-state.service';
-import { PRISMA } from '../database/database.types';
+import { DATABASE, PRISMA, type DatabaseHandle } from '../database/database.types';
+import type { PrismaClient } from '../generated/prisma/client';
 import { AccessRevocationService } from './channels/access-revocation.service';
 import { ConnectionManagerService } from './connection/connection-manager.service';
 import { MessageHandlersRegistry } from './connection/message-handlers.registry';
@@ -19,7 +20,7 @@ import { EventPublisher } from './persistence/event-publisher.service';
 import { EventReplayService } from './persistence/event-replay.service';
 import { EventStore } from './persistence/event-store';
 import { RetentionService } from './persistence/retention.service';
-import { prismaExecutor } from './persistence/sql-executor';
+import { databaseExecutor, type SqlExecutor } from './persistence/sql-executor';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WebsocketLifecycleService } from './websocket-lifecycle.service';
 import { WebsocketObservers } from './websocket-observers';
@@ -37,8 +38,12 @@ const SQL = Symbol('WEBSOCKET_SQL');
 @Module({
   imports: [TaskAccessModule],
   providers: [
-    { provide: SQL, inject: [PRISMA], useFactory: prismaExecutor },
-    { provide: EventStore, inject: [SQL], useFactory: (sql: ReturnType<typeof prismaExecutor>) => new EventStore(sql) },
+    {
+      provide: SQL,
+      inject: [PRISMA, { token: DATABASE, optional: true }],
+      useFactory: (prisma: PrismaClient, database?: DatabaseHandle) => databaseExecutor(prisma, database),
+    },
+    { provide: EventStore, inject: [SQL], useFactory: (sql: SqlExecutor) => new EventStore(sql) },
     {
       provide: EventPublisher,
       inject: [EventStore, WEBSOCKET_OPTIONS],
@@ -73,7 +78,7 @@ const SQL = Symbol('WEBSOCKET_SQL');
     {
       provide: RetentionService,
       inject: [SQL, WEBSOCKET_OPTIONS],
-      useFactory: (sql: ReturnType<typeof prismaExecutor>, options: WebsocketModuleOptions) =>
+      useFactory: (sql: SqlExecutor, options: WebsocketModuleOptions) =>
         new RetentionService(sql, options.retention),
     },
     {

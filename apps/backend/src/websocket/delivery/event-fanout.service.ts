@@ -8,6 +8,9 @@ export interface FanoutObserver {
   emitted(events: readonly EventEnvelope[], sockets: number): void;
 }
 
+/** How often a node asks Redis how many nodes listen (`PUBSUB NUMSUB`), in ms. */
+const PEER_CHECK_MS = 1000;
+
 /**
  * Carries stored events to every node: this node's dispatcher directly, the other nodes
  * through the Socket.IO adapter (`serverSideEmit`, one message per stored batch). Each
@@ -16,6 +19,17 @@ export interface FanoutObserver {
 export class EventFanout {
   private namespace: AppNamespace | undefined;
   private observer: FanoutObserver | undefined;
+  /**
+   * Whether other nodes listen. A node alone on its Redis (one backend next to its job
+   * queues, the common small set-up) would otherwise pay for publishing every stored batch
+   * and reading it back from its own subscription: per byte, the dearest thing it does.
+   * Assumed true until Redis says otherwise, and whenever it cannot answer.
+   */
+  private peers = true;
+  /** Consecutive checks that found no other node. */
+  private aloneReadings = 0;
+  private checking = false;
+  private peerTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly dispatcher: StreamDispatcher,
@@ -30,8 +44,44 @@ export class EventFanout {
     });
     if (this.multiNode) {
       namespace.on('node:events', (events: EventEnvelope[]) => this.dispatcher.deliver(events));
+      // A node that joins is missed for a second or two: meanwhile its dispatcher gets
+      // those events from the database (its subscriptions read the head, and its head
+      // check fills any gap), so it sees them late, never not at all.
+      this.peerTimer = setInterval(() => void this.checkPeers(namespace), PEER_CHECK_MS);
+      this.peerTimer.unref();
     }
     publisher.onStored((events) => this.fanout(events));
+  }
+
+  /** Stops asking Redis for peers (shutdown). */
+  stop(): void {
+    clearInterval(this.peerTimer);
+  }
+
+  /** Whether stored events are sent to other nodes now. */
+  get sendsToPeers(): boolean {
+    return this.multiNode && this.peers;
+  }
+
+  /**
+   * The count includes this node only while its own subscription is up, so a reading of
+   * one can also mean "one other node, and ours is reconnecting": alone takes two such
+   * readings in a row; any other answer means peers at once.
+   */
+  private async checkPeers(namespace: AppNamespace): Promise<void> {
+    // While Redis is away the command waits in the client's queue; one is enough.
+    if (this.checking) return;
+    this.checking = true;
+    let count: number;
+    try {
+      count = await namespace.adapter.serverCount();
+    } catch {
+      count = Infinity;
+    } finally {
+      this.checking = false;
+    }
+    this.aloneReadings = count <= 1 ? this.aloneReadings + 1 : 0;
+    this.peers = this.aloneReadings < 2;
   }
 
   /** Installs (or with `undefined` removes) the metrics hook. */
@@ -46,6 +96,6 @@ export class EventFanout {
 
   private fanout(events: EventEnvelope[]): void {
     this.dispatcher.deliver(events);
-    if (this.multiNode) this.namespace?.serverSideEmit('node:events', events);
+    if (this.sendsToPeers) this.namespace?.serverSideEmit('node:events', events);
   }
 }

@@ -91,7 +91,7 @@ export class EventStore {
   /** Stores a batch atomically; returns the envelopes in input order with their seq. */
   async append(events: readonly PendingEvent[]): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
-    const heads = await this.sql.query<HeadRow>(APPEND_SQL, EventStore.appendParams(events));
+    const heads = await this.sql.query<HeadRow>(APPEND_SQL, EventStore.appendParams(events), 'taskdash_append');
     return EventStore.number(events, heads);
   }
 

@@ -1,0 +1,70 @@
+import type { EventEnvelope } from '@taskdash/contract';
+import { EventPublisher } from './event-publisher.service';
+import type { EventStore, PendingEvent } from './event-store';
+
+const TASK = '00000000-0000-4000-8000-000000000001';
+const STREAM = `task:${TASK}`;
+
+/** A store whose appends the test completes by hand, recording the order of calls. */
+class ManualStore {
+  readonly log: string[] = [];
+  private readonly pending: Array<() => void> = [];
+  private seq = 0;
+
+  append(events: readonly PendingEvent[]): Promise<EventEnvelope[]> {
+    this.log.push(`append ${events.length}`);
+    return new Promise((resolve) => {
+      this.pending.push(() =>
+        resolve(events.map((e) => ({ ...e, seq: ++this.seq, epoch: 'e', occurredAt: e.occurredAt.toISOString() }) as EventEnvelope)),
+      );
+    });
+  }
+
+  /** Completes the oldest append in flight. */
+  complete(): void {
+    this.pending.shift()?.();
+  }
+
+  get inFlight(): number {
+    return this.pending.length;
+  }
+}
+
+const flushed = () => new Promise<void>((resolve) => setImmediate(resolve));
+const until = async (condition: () => boolean) => {
+  for (let i = 0; i < 100 && !condition(); i++) await flushed();
+};
+
+const deleted = () => ({ stream: STREAM, type: 'task.deleted' as const, payload: { taskId: TASK } });
+
+describe('EventPublisher pipelining', () => {
+  it('sends the next batch before fanning out the stored one, and keeps one append in flight', async () => {
+    const store = new ManualStore();
+    const publisher = new EventPublisher(store as unknown as EventStore, {
+      batchWindowMs: 0,
+      maxBatchSize: 1000,
+      maxPending: 1000,
+      enqueueTimeoutMs: 1000,
+      storeTimeoutMs: 10_000,
+    });
+    publisher.onStored((events) => store.log.push(`fanout ${events.map((e) => e.seq).join(',')}`));
+
+    const first = publisher.publish(deleted());
+    await until(() => store.inFlight === 1);
+    // Published while the first batch is being stored: they make up the second batch.
+    const rest = [publisher.publish(deleted()), publisher.publish(deleted())];
+    await flushed();
+    expect(store.inFlight).toBe(1);
+
+    store.complete();
+    await until(() => store.log.length >= 3);
+    expect(store.log).toEqual(['append 1', 'append 2', 'fanout 1']);
+    expect((await first).seq).toBe(1);
+
+    store.complete();
+    const stored = await Promise.all(rest);
+    expect(stored.map((e) => e.seq)).toEqual([2, 3]);
+    expect(store.log).toEqual(['append 1', 'append 2', 'fanout 1', 'fanout 2,3']);
+    await publisher.drain();
+  });
+});
