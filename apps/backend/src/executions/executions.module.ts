@@ -6,6 +6,7 @@ import { ExecutionsQueue } from '../queue/executions-queue.service';
 import { JobHandlerRegistry } from '../queue/job-handler.registry';
 import { TaskAccessModule } from '../tasks/task-access.module';
 import { TaskAccessService } from '../tasks/task-access.service';
+import { ConnectionManagerService } from '../websocket/connection/connection-manager.service';
 import { MessageHandlersRegistry } from '../websocket/connection/message-handlers.registry';
 import { EventFanout } from '../websocket/delivery/event-fanout.service';
 import { StreamDispatcher } from '../websocket/delivery/stream-dispatcher.service';
@@ -99,10 +100,11 @@ export class ExecutionsModule {
             guard: SlowViewerGuard,
             moduleRef: ModuleRef,
           ) =>
-            // The namespace and the socket queue are the websocket module's internals; looked up, not exported.
+            // The namespace, the socket queue and the disconnect hooks are the websocket module's; looked up when used.
             new ViewerControlService(handlers, publisher, dispatcher, positions, registry, catchUp, guard, {
               namespace: () => moduleRef.get(EventFanout, { strict: false }).attachedNamespace,
               queue: (socket, task) => moduleRef.get(SubscriptionService, { strict: false }).enqueue(socket, task),
+              onDisconnect: (hook) => moduleRef.get(ConnectionManagerService, { strict: false }).onDisconnect(hook),
             }, options.viewers),
         },
       ],

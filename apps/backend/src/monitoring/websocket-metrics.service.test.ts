@@ -59,14 +59,14 @@ describe('WebsocketMetricsService', () => {
     expect(await value(metrics, 'ws_handshake_rejections_total', { code: 'other' })).toBe(100);
   });
 
-  it('maps Socket.IO disconnect reasons to snake_case labels', async () => {
+  it('maps Socket.IO disconnect reasons to snake_case labels and counts the server codes', async () => {
     const metrics = new WebsocketMetricsService(new Registry());
-    const listeners: Record<string, (arg: unknown) => void> = {};
-    const socket = { once: (event: string, fn: (arg: unknown) => void) => (listeners[event] = fn) };
-    const namespace = { on: (_: string, fn: (s: typeof socket) => void) => fn(socket) };
+    const namespace = { on: (_: string, fn: () => void) => fn() };
     metrics.observeConnections(namespace as never);
-    listeners.disconnect?.('ping timeout');
+    metrics.socketDisconnected('ping timeout', undefined);
+    metrics.socketDisconnected('server namespace disconnect', 'slow_consumer');
     expect(await value(metrics, 'ws_connects_total')).toBe(1);
     expect(await value(metrics, 'ws_disconnects_total', { reason: 'ping_timeout' })).toBe(1);
+    expect(await value(metrics, 'ws_server_disconnects_total', { code: 'slow_consumer' })).toBe(1);
   });
 });

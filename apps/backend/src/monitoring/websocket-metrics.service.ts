@@ -114,16 +114,19 @@ export class WebsocketMetricsService implements PublisherObserver, FanoutObserve
     this.m.replayEndings.inc({ outcome });
   }
 
-  /** Counts connects and disconnects (by reason) of the namespace's sockets. */
+  /** Counts connects of the namespace's sockets (one listener for all). */
   observeConnections(namespace: AppNamespace): void {
-    namespace.on('connection', (socket) => {
-      this.m.connects.inc();
-      socket.once('disconnect', (reason: string) => {
-        this.m.disconnects.inc({ reason: disconnectReason(reason) });
-        const code = (socket.data as { disconnectCode?: string } | undefined)?.disconnectCode;
-        if (code) this.serverDisconnected(code);
-      });
-    });
+    namespace.on('connection', () => this.m.connects.inc());
+  }
+
+  /**
+   * A connected socket went away, with Socket.IO's reason and, when the server closed it,
+   * our code (WebsocketObservers `socketDisconnected`, called from the socket's one shared
+   * disconnect listener rather than a listener of ours per socket).
+   */
+  socketDisconnected(reason: string, code: string | undefined): void {
+    this.m.disconnects.inc({ reason: disconnectReason(reason) });
+    if (code) this.serverDisconnected(code);
   }
 
   // ---- for the gateway, the limits and the access service ------------------------------
@@ -133,7 +136,7 @@ export class WebsocketMetricsService implements PublisherObserver, FanoutObserve
     this.m.rejections.inc({ code: bounded(code, ERROR_CODE_LABELS) });
   }
 
-  /** A client message was refused by the limits (pass as `onRefused` to `MessageGuard.install`). */
+  /** A client message was refused by the limits (MessageGuard `onRefused`, through WebsocketObservers). */
   messageRefused(code: string): void {
     this.m.refused.inc({ code: bounded(code, ERROR_CODE_LABELS) });
   }

@@ -20,6 +20,15 @@ export interface AppIoAdapterOptions {
 /**
  * Creates the Socket.IO server with our transport, CORS and size settings, and, with
  * Redis, the Redis adapter that connects the nodes.
+ *
+ * It also binds nothing per socket that the gateway does not use. Nest's IoAdapter gives
+ * every socket an RxJS chain (`fromEvent(socket, 'disconnect').pipe(share(), first())`,
+ * kept in a WeakMap) even when the gateway has no `@SubscribeMessage` handlers, and a
+ * `disconnect` listener closure for `handleDisconnect`: together ~1.7 KB per idle
+ * connection. Our gateway has neither (messages go through one `socket.use` middleware,
+ * per-socket cleanup through ConnectionManagerService's shared disconnect listener), so a
+ * gateway's `handleDisconnect` is NOT called with this adapter; `@SubscribeMessage`
+ * handlers, if a gateway ever has some, are bound as Nest binds them.
  */
 export class AppIoAdapter extends IoAdapter {
   constructor(
@@ -46,4 +55,11 @@ export class AppIoAdapter extends IoAdapter {
     }
     return server;
   }
+
+  override bindMessageHandlers(...[socket, handlers, transform]: Parameters<IoAdapter['bindMessageHandlers']>): void {
+    if (handlers.length > 0) super.bindMessageHandlers(socket, handlers, transform);
+  }
+
+  /** Not bound: see the class comment (ConnectionManagerService.onDisconnect instead). */
+  override bindClientDisconnect(_client: unknown, _callback: () => void): void {}
 }

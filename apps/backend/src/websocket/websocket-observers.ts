@@ -12,6 +12,8 @@ export class WebsocketObservers {
   messageRefused: ((code: string) => void) | undefined;
   /** A permission change of `kind` reached this node's sockets `latencyMs` after it happened. */
   revocationApplied: ((kind: string, latencyMs: number) => void) | undefined;
+  /** A connected socket went away: Socket.IO's reason, and ours when the server closed it. */
+  socketDisconnected: ((reason: string, code: string | undefined) => void) | undefined;
   /** A socket was closed for falling too far behind. */
   slowConsumer: (() => void) | undefined;
 }

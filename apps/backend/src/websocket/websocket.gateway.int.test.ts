@@ -5,6 +5,7 @@ import { expectEventually } from '../../../../test/eventually';
 import { EventCollector, subscribe } from '../../../../test/event-collector';
 import { connected, startTestApp, type TestApp, type TestSocket } from '../../../../test/test-app';
 import type { Role } from '../auth/principal.types';
+import { EventFanout } from './delivery/event-fanout.service';
 
 describe('websocket gateway', () => {
   let t: TestApp;
@@ -36,6 +37,18 @@ describe('websocket gateway', () => {
       expect(got.all.filter((e) => e.stream === 'user:uma').map((e) => e.type)).toEqual(['task.member_added']),
     );
     expect(got.all[0]?.payload).toMatchObject({ taskId, userId: 'uma' });
+  });
+
+  it('an idle socket holds little: no token, one disconnect listener, no message or request state, no room but its own and its stream', async () => {
+    const client = await open('idle');
+    const socket = t.app.get(EventFanout, { strict: false }).attachedNamespace!.sockets.get(client.id!)!;
+    await expectEventually(() => expect([...socket.rooms].sort()).toEqual([socket.id, 's:user:idle'].sort()));
+    await expectEventually(() => expect(socket.data.queue).toBeUndefined());
+    expect(socket.handshake.auth).toEqual({});
+    expect(socket.listenerCount('disconnect')).toBe(1);
+    expect(socket.data.subscriptions).toEqual(new Set(['user:idle']));
+    expect(socket.data.tokenCheck).toEqual(expect.any(Number));
+    expect(socket.data.budget).toBeUndefined();
   });
 
   it("refuses another user's stream and a task the user is not a member of with forbidden", async () => {

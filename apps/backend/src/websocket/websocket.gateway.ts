@@ -1,10 +1,5 @@
 import { Inject, Logger } from '@nestjs/common';
-import {
-  WebSocketGateway,
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-  type OnGatewayInit,
-} from '@nestjs/websockets';
+import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import {
   EVENTS_NAMESPACE,
   ErrorCode,
@@ -19,7 +14,6 @@ import { SessionStateService } from '../auth/session-state.service';
 import { createSocketAuthMiddleware } from './auth/socket-auth.middleware';
 import { AccessRevocationService } from './channels/access-revocation.service';
 import { ConnectionManagerService } from './connection/connection-manager.service';
-import { disconnectWithReason } from './connection/disconnect.util';
 import { MessageHandlersRegistry } from './connection/message-handlers.registry';
 import { TokenLifecycleService } from './connection/token-lifecycle.service';
 import { EventFanout } from './delivery/event-fanout.service';
@@ -27,7 +21,7 @@ import { roomStream } from './delivery/stream-room.util';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { MessageGuard } from './limits/message-guard';
 import { EventPublisher } from './persistence/event-publisher.service';
-import { userRoom, type AppNamespace, type AppSocket } from './socket.types';
+import type { AppNamespace, AppSocket } from './socket.types';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
 import { WebsocketObservers } from './websocket-observers';
@@ -42,9 +36,14 @@ type Reply = (answer: unknown) => void;
  * in front of every message, validate it against the contract and hand it to a service.
  * A bad message gets `{ ok: false, error: { code, message } }` (or an `error` event when it
  * has no acknowledgement callback); nothing a client sends can throw out of a handler.
+ *
+ * A node holds thousands of idle sockets, so what each one costs is kept small: one
+ * middleware per socket, a shared disconnect listener (ConnectionManagerService), no Nest
+ * `@SubscribeMessage` handlers or `handleDisconnect` (AppIoAdapter binds neither, saving
+ * Nest's per-socket RxJS chain), and per-socket state made only when first needed.
  */
 @WebSocketGateway({ namespace: EVENTS_NAMESPACE })
-export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayConnection<AppSocket>, OnGatewayDisconnect<AppSocket> {
+export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayConnection<AppSocket> {
   private readonly logger = new Logger(WebsocketGateway.name);
 
   constructor(
@@ -88,6 +87,10 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
       }),
     );
     this.connections.attach(namespace);
+    this.connections.onDisconnect((socket, reason) => {
+      this.tokens.stop(socket);
+      this.observers.socketDisconnected?.(reason, socket.data.disconnectCode);
+    });
     this.subscriptions.attach(namespace);
     this.access.attach(namespace, this.options.multiNode);
     this.fanout.attach(namespace, this.publisher);
@@ -98,28 +101,17 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
   }
 
   handleConnection(socket: AppSocket): void {
-    const { userId } = socket.data.principal;
     this.connections.connected(socket);
-    void socket.join(userRoom(userId));
     this.tokens.start(socket);
-    this.guard.install(
-      socket,
-      (abuser) => disconnectWithReason(abuser, ErrorCode.RateLimited, 'too many refused messages'),
-      (code) => this.observers.messageRefused?.(code),
-    );
-    // Every client message that passed the guard ends here (Socket.IO middlewares run in
-    // order, and `onAny` would run before them); what arrives is whatever the client sent.
-    socket.use(([event, payload, ack]) => this.handle(socket, event, payload, ack));
+    // Every client message passes the limits, then ends here; nothing listens for client
+    // events by name (`onAny` would run before the middleware, and need a listener array).
+    socket.use((packet) => {
+      if (this.guard.admit(socket, packet)) this.handle(socket, packet[0], packet[1], packet[2]);
+    });
+    const { userId } = socket.data.principal;
     void this.subscriptions
       .enqueue(socket, () => this.subscriptions.subscribe(socket, [{ stream: userStream(userId) }], () => undefined))
       .catch((error: Error) => this.logger.warn({ msg: 'joining user stream failed', error: error.message }));
-  }
-
-  handleDisconnect(socket: AppSocket): void {
-    // A socket refused by the middleware never connected and holds nothing.
-    if (!socket.data.principal || !socket.data.timers) return;
-    this.connections.disconnected(socket);
-    this.tokens.stop(socket);
   }
 
   private handle(socket: AppSocket, event: unknown, payload: unknown, ack: unknown): void {

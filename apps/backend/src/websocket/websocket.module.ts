@@ -9,6 +9,7 @@ import { AccessRevocationService } from './channels/access-revocation.service';
 import { ConnectionManagerService } from './connection/connection-manager.service';
 import { MessageHandlersRegistry } from './connection/message-handlers.registry';
 import { TokenLifecycleService } from './connection/token-lifecycle.service';
+import { UserSockets } from './connection/user-sockets';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { MessageGuard } from './limits/message-guard';
 import { TaskAccessModule } from '../tasks/task-access.module';
@@ -83,10 +84,11 @@ const SQL = Symbol('WEBSOCKET_SQL');
     },
     {
       provide: AccessRevocationService,
-      inject: [SubscriptionService, UserChannelsService, REDIS_CONNECTIONS, WebsocketObservers, WEBSOCKET_OPTIONS],
+      inject: [SubscriptionService, UserChannelsService, UserSockets, REDIS_CONNECTIONS, WebsocketObservers, WEBSOCKET_OPTIONS],
       useFactory: (
         subscriptions: SubscriptionService,
         channels: UserChannelsService,
+        users: UserSockets,
         redis: RedisConnections | undefined,
         observers: WebsocketObservers,
         options: WebsocketModuleOptions,
@@ -94,6 +96,7 @@ const SQL = Symbol('WEBSOCKET_SQL');
         new AccessRevocationService(
           subscriptions,
           channels,
+          users,
           // PING on the adapter's publishing connection returns once Redis has every earlier PUBLISH.
           options.multiNode && redis ? () => redis.pub.ping() : undefined,
           (change, latencyMs) => observers.revocationApplied?.(change.kind, latencyMs),
@@ -109,17 +112,23 @@ const SQL = Symbol('WEBSOCKET_SQL');
         options: WebsocketModuleOptions,
       ) => new TokenLifecycleService(verifier, sessions, options.tokens, (socket) => void access.recheck(socket)),
     },
+    { provide: UserSockets, useFactory: () => new UserSockets() },
     {
       provide: ConnectionLimiter,
-      inject: [WEBSOCKET_OPTIONS],
-      useFactory: (options: WebsocketModuleOptions) => new ConnectionLimiter(options.limits),
+      inject: [UserSockets, WEBSOCKET_OPTIONS],
+      useFactory: (users: UserSockets, options: WebsocketModuleOptions) => new ConnectionLimiter(options.limits, users),
     },
-    { provide: MessageGuard, inject: [WEBSOCKET_OPTIONS], useFactory: (options: WebsocketModuleOptions) => new MessageGuard(options.limits) },
+    {
+      provide: MessageGuard,
+      inject: [WebsocketObservers, WEBSOCKET_OPTIONS],
+      useFactory: (observers: WebsocketObservers, options: WebsocketModuleOptions) =>
+        new MessageGuard(options.limits, (code) => observers.messageRefused?.(code)),
+    },
     {
       provide: ConnectionManagerService,
-      inject: [ConnectionLimiter, WebsocketObservers, WEBSOCKET_OPTIONS],
-      useFactory: (limiter: ConnectionLimiter, observers: WebsocketObservers, options: WebsocketModuleOptions) =>
-        new ConnectionManagerService(limiter, options.connections, () => observers.slowConsumer?.()),
+      inject: [UserSockets, WebsocketObservers, WEBSOCKET_OPTIONS],
+      useFactory: (users: UserSockets, observers: WebsocketObservers, options: WebsocketModuleOptions) =>
+        new ConnectionManagerService(users, options.connections, () => observers.slowConsumer?.()),
     },
     MessageHandlersRegistry,
     WebsocketObservers,

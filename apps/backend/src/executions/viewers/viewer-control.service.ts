@@ -44,7 +44,12 @@ export class ViewerControlService implements OnApplicationBootstrap, OnApplicati
     private readonly registry: ViewerRegistry,
     private readonly catchUp: ViewerCatchUp,
     private readonly guard: SlowViewerGuard,
-    private readonly sockets: { namespace: () => AppNamespace | undefined; queue: SocketQueue },
+    private readonly sockets: {
+      namespace: () => AppNamespace | undefined;
+      queue: SocketQueue;
+      /** Registers a hook for sockets going away (ConnectionManagerService's shared listener). */
+      onDisconnect: (hook: (socket: AppSocket) => void) => void;
+    },
     private readonly options: ViewerOptions,
   ) {
     handlers.register('stream_control', StreamControlRequestSchema, (socket, request) => this.control(socket, request));
@@ -60,7 +65,7 @@ export class ViewerControlService implements OnApplicationBootstrap, OnApplicati
     // After the fan-out's listeners (registered at gateway init): the dispatcher has emitted these.
     this.publisher.onStored((events) => this.observe(namespace, events));
     namespace.on('node:events', (events: EventEnvelope[]) => this.observe(namespace, events));
-    namespace.on('connection', (socket: AppSocket) => socket.once('disconnect', () => this.registry.forget(socket)));
+    this.sockets.onDisconnect((socket) => this.registry.forget(socket));
     this.timer = setInterval(() => this.tick(namespace), this.options.checkMs);
     this.timer.unref();
   }

@@ -10,6 +10,9 @@ import { isOriginAllowed } from './origin.util';
 /** Query parameters that look like credentials; their presence alone refuses the handshake. */
 const QUERY_CREDENTIALS = ['token', 'access_token', 'accesstoken', 'jwt', 'auth', 'authorization', 'bearer'];
 
+/** What a socket's `handshake.auth` is once its token was read. */
+const NO_AUTH: Readonly<Record<string, never>> = Object.freeze({});
+
 export type SocketMiddleware = (socket: AppSocket, next: (error?: ExtendedError) => void) => void;
 
 export interface SocketAuthDependencies {
@@ -56,6 +59,9 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
     } catch (error) {
       return error instanceof AuthException ? refuse(next, error.code, error.message) : refuse(next, ErrorCode.TokenInvalid, 'token rejected');
     }
+    // Verified once, never needed again (a refresh brings its own token): the socket should
+    // not carry the string for its whole life, nor hand it to other nodes with the handshake.
+    socket.handshake.auth = NO_AUTH;
     deps.sessions.resolve(verified).then(
       (principal) => {
         if (!deps.limiter.hasRoomFor(principal.userId)) {
@@ -63,8 +69,6 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
         }
         socket.data.principal = principal;
         socket.data.subscriptions = new Set();
-        socket.data.queue = Promise.resolve();
-        socket.data.timers = {};
         next();
       },
       (error: unknown) =>

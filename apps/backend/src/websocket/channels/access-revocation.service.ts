@@ -2,7 +2,8 @@ import { Logger } from '@nestjs/common';
 import { ErrorCode } from '@taskdash/contract';
 import { disconnectWithReason } from '../connection/disconnect.util';
 import { streamRoom } from '../delivery/stream-room.util';
-import { userRoom, type AccessChange, type AppNamespace, type AppSocket } from '../socket.types';
+import type { UserSockets } from '../connection/user-sockets';
+import type { AccessChange, AppNamespace, AppSocket } from '../socket.types';
 import type { SubscriptionService } from '../subscriptions/subscription.service';
 import type { UserChannelsService } from './user-channels.service';
 
@@ -25,6 +26,7 @@ export class AccessRevocationService {
   constructor(
     private readonly subscriptions: SubscriptionService,
     private readonly channels: UserChannelsService,
+    private readonly users: UserSockets,
     private readonly barrier: PublishBarrier | undefined,
     /** Observes how long a change took to reach sockets, in ms (for metrics). */
     private readonly onApplied?: (change: AccessChange, latencyMs: number) => void,
@@ -91,7 +93,7 @@ export class AccessRevocationService {
   }
 
   private socketsOf(userId: string): AppSocket[] {
-    return this.socketsIn(userRoom(userId));
+    return this.users.of(userId);
   }
 
   private socketsIn(room: string): AppSocket[] {

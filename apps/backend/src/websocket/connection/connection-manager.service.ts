@@ -1,9 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { ErrorCode } from '@taskdash/contract';
-import type { ConnectionLimiter } from '../limits/connection-limiter';
 import type { AppNamespace, AppSocket } from '../socket.types';
 import { disconnectWithReason } from './disconnect.util';
 import { outgoingBytes } from './outgoing-buffer.util';
+import type { UserSockets } from './user-sockets';
+
+/** Runs when a connected socket goes away, with Socket.IO's reason. */
+export type DisconnectHook = (socket: AppSocket, reason: string) => void;
 
 export interface ConnectionOptions {
   /** Outgoing bytes a socket may have queued before it is closed as `slow_consumer`. @default 1048576 */
@@ -35,9 +38,17 @@ export class ConnectionManagerService {
   private namespace: AppNamespace | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private draining = false;
+  private readonly disconnectHooks: DisconnectHook[] = [];
+  /**
+   * The one `disconnect` listener of every socket. Node's EventEmitter calls it with `this`
+   * set to the socket, so a single function serves them all: no closure, context or
+   * listener array per connection. A listener per interested party (metrics and viewer
+   * control with `once` wrappers, Nest's adapter) cost ~0.8 KB per idle socket.
+   */
+  private readonly onSocketDisconnect = sharedListener((socket: AppSocket, reason: string) => this.disconnected(socket, reason));
 
   constructor(
-    private readonly limiter: ConnectionLimiter,
+    private readonly users: UserSockets,
     private readonly options: ConnectionOptions,
     /** Observes each slow-consumer disconnect (for metrics). */
     private readonly onSlowConsumer?: (bytes: number) => void,
@@ -57,19 +68,33 @@ export class ConnectionManagerService {
     const rooms = this.namespace?.adapter.rooms;
     return {
       sockets: this.namespace?.sockets.size ?? 0,
-      users: this.limiter.sizes.users,
+      users: this.users.size,
       // Every socket has a private room named after its id; count only shared rooms.
       rooms: rooms ? [...rooms.keys()].filter((room) => !this.namespace!.sockets.has(room)).length : 0,
       draining: this.draining,
     };
   }
 
-  connected(socket: AppSocket): void {
-    this.limiter.connected(socket.data.principal.userId);
+  /** Runs `hook` for every connected socket that goes away (register at start-up). */
+  onDisconnect(hook: DisconnectHook): void {
+    this.disconnectHooks.push(hook);
   }
 
-  disconnected(socket: AppSocket): void {
-    this.limiter.disconnected(socket.data.principal.userId);
+  /** Tracks an admitted socket until it goes away; then the disconnect hooks run, in order. */
+  connected(socket: AppSocket): void {
+    this.users.add(socket);
+    socket.on('disconnect', this.onSocketDisconnect);
+  }
+
+  private disconnected(socket: AppSocket, reason: string): void {
+    this.users.remove(socket);
+    for (const hook of this.disconnectHooks) {
+      try {
+        hook(socket, reason);
+      } catch (error) {
+        this.logger.error({ msg: 'disconnect hook failed', socket: socket.id, error: (error as Error).message });
+      }
+    }
   }
 
   /** Measures every socket now; closes those over the limit. */
@@ -104,4 +129,11 @@ export class ConnectionManagerService {
   stop(): void {
     clearInterval(this.sweepTimer);
   }
+}
+
+/** A listener for which the emitter is `this`: one function for every socket instead of a closure each. */
+function sharedListener(handle: (socket: AppSocket, reason: string) => void): (this: AppSocket, reason: string) => void {
+  return function (this: AppSocket, reason: string) {
+    handle(this, reason);
+  };
 }

@@ -4,7 +4,11 @@ import type { JwtVerifierService } from '../../auth/jwt-verifier.service';
 import type { SessionStateService } from '../../auth/session-state.service';
 import type { AppSocket } from '../socket.types';
 import type { TokenOptions } from '../websocket-options.types';
+import { DeadlineWheel } from './deadline-wheel';
 import { disconnectWithReason } from './disconnect.util';
+
+/** Token checks fire at most this much after their time (warning and disconnect alike). */
+const CHECK_RESOLUTION_MS = 250;
 
 /**
  * Tokens expire; connections live on. Shortly before expiry the socket gets
@@ -13,6 +17,9 @@ import { disconnectWithReason } from './disconnect.util';
  * that does not refresh is closed with `token_expired` once the grace period is over.
  */
 export class TokenLifecycleService {
+  /** Every socket's next token check (the warning, then the disconnect) on one timer. */
+  private readonly checks = new DeadlineWheel<AppSocket>(CHECK_RESOLUTION_MS, (socket) => this.due(socket));
+
   constructor(
     private readonly verifier: JwtVerifierService,
     private readonly sessions: SessionStateService,
@@ -21,28 +28,35 @@ export class TokenLifecycleService {
     private readonly onRoleChanged: (socket: AppSocket) => void,
   ) {}
 
+  /** Schedules the expiry warning of the socket's current token (again, after a refresh). */
   start(socket: AppSocket): void {
     this.stop(socket);
-    const now = Date.now();
     const { expiresAt } = socket.data.principal;
-    const disconnectAt = expiresAt + this.options.expiryGraceMs;
-    const warnIn = Math.max(
-      0,
-      expiresAt - now - Math.min(this.options.refreshWarningMs, (expiresAt - now) / 2),
-    );
-    // One timer per socket, re-armed after the warning: thousands of idle sockets hold half as many.
-    socket.data.timers.expiry = setTimeout(() => {
-      socket.emit('token_expiring', { expiresAt, disconnectAt });
-      socket.data.timers.expiry = setTimeout(
-        () => disconnectWithReason(socket, ErrorCode.TokenExpired, 'token expired and was not refreshed'),
-        Math.max(0, disconnectAt - Date.now()),
-      );
-    }, warnIn);
+    const left = Math.max(0, expiresAt - Date.now());
+    socket.data.tokenCheck = this.checks.add(socket, expiresAt - Math.min(this.options.refreshWarningMs, left / 2));
   }
 
   stop(socket: AppSocket): void {
-    clearTimeout(socket.data.timers.expiry);
-    socket.data.timers = {};
+    if (socket.data.tokenCheck !== undefined) this.checks.remove(socket, socket.data.tokenCheck);
+    socket.data.tokenCheck = undefined;
+  }
+
+  /**
+   * A check is never early, so before the end of the grace period it is the warning (the
+   * disconnect is then scheduled), after it the disconnect. A warning that comes due only
+   * after the grace period (an event loop stalled that long) is skipped for the disconnect.
+   */
+  private due(socket: AppSocket): void {
+    socket.data.tokenCheck = undefined;
+    if (!socket.connected) return;
+    const { expiresAt } = socket.data.principal;
+    const disconnectAt = expiresAt + this.options.expiryGraceMs;
+    if (Date.now() < disconnectAt) {
+      socket.emit('token_expiring', { expiresAt, disconnectAt });
+      socket.data.tokenCheck = this.checks.add(socket, disconnectAt);
+      return;
+    }
+    disconnectWithReason(socket, ErrorCode.TokenExpired, 'token expired and was not refreshed');
   }
 
   async refresh(socket: AppSocket, request: RefreshTokenRequest): Promise<RefreshTokenAck> {

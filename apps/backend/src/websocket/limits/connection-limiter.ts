@@ -1,16 +1,18 @@
+import type { UserSockets } from '../connection/user-sockets';
 import { TokenBucket } from './token-bucket';
 
 /**
  * Handshake limits of one node: a rate per IP address (token bucket) and a cap on
- * concurrent connections per user. Buckets of quiet IPs are swept so the map stays small.
+ * concurrent connections per user (counted in UserSockets). Buckets of quiet IPs are swept
+ * so the map stays small.
  */
 export class ConnectionLimiter {
   private readonly perIp = new Map<string, TokenBucket>();
-  private readonly perUser = new Map<string, number>();
   private lastSweep = Date.now();
 
   constructor(
     private readonly options: { connectionsPerSecondPerIp: number; connectionBurstPerIp: number; maxConnectionsPerUser: number },
+    private readonly users: UserSockets,
   ) {}
 
   allowHandshake(ip: string, now: number = Date.now()): boolean {
@@ -24,22 +26,12 @@ export class ConnectionLimiter {
   }
 
   hasRoomFor(userId: string): boolean {
-    return (this.perUser.get(userId) ?? 0) < this.options.maxConnectionsPerUser;
-  }
-
-  connected(userId: string): void {
-    this.perUser.set(userId, (this.perUser.get(userId) ?? 0) + 1);
-  }
-
-  disconnected(userId: string): void {
-    const count = (this.perUser.get(userId) ?? 1) - 1;
-    if (count <= 0) this.perUser.delete(userId);
-    else this.perUser.set(userId, count);
+    return this.users.count(userId) < this.options.maxConnectionsPerUser;
   }
 
   /** Sizes, for leak checks and metrics. */
   get sizes(): { ips: number; users: number } {
-    return { ips: this.perIp.size, users: this.perUser.size };
+    return { ips: this.perIp.size, users: this.users.size };
   }
 
   private sweep(now: number): void {

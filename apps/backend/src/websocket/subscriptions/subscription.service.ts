@@ -46,13 +46,17 @@ export class SubscriptionService {
     this.namespace = namespace;
   }
 
-  /** Runs `task` after the socket's earlier requests; failures never break the chain. */
+  /**
+   * Runs `task` after the socket's earlier requests; failures never break the chain. The
+   * chain is dropped once it has run out, so an idle socket holds no promise.
+   */
   enqueue<T>(socket: AppSocket, task: () => Promise<T>): Promise<T> {
-    const run = socket.data.queue.then(task);
-    socket.data.queue = run.then(
-      () => undefined,
-      () => undefined,
-    );
+    const run = (socket.data.queue ?? Promise.resolve()).then(task);
+    const settled = () => {
+      if (socket.data.queue === tail) socket.data.queue = undefined;
+    };
+    const tail: Promise<void> = run.then(settled, settled);
+    socket.data.queue = tail;
     return run;
   }
 
