@@ -96,4 +96,24 @@ describe('StreamDispatcher', () => {
     dispatcher.release(STREAM, true);
     expect(dispatcher.trackedStreams).toEqual([]);
   });
+
+  it('holds early arrivals per stream: one stream waiting for a gap leaves every other stream with nothing held', async () => {
+    const store = new FakeStore();
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    // The fill for the gap waits, so the early event stays held meanwhile.
+    store.read = async () => {
+      await blocked;
+      return [];
+    };
+    const dispatcher = new StreamDispatcher(store as unknown as EventStore, 0);
+    dispatcher.setEmitter(() => undefined);
+    const other = 'task:00000000-0000-4000-8000-000000000002';
+    await dispatcher.acquire(STREAM);
+    await dispatcher.acquire(other);
+    dispatcher.deliver([event(3)]);
+    expect(dispatcher.state(STREAM)!.buffer.size).toBe(1);
+    expect(dispatcher.state(other)!.buffer.size).toBe(0);
+    release();
+  });
 });

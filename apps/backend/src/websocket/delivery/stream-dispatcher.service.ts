@@ -13,7 +13,7 @@ export interface StreamState {
   /** Highest seq emitted to the room; every local subscriber has everything up to it. */
   head: number;
   /** Events that arrived ahead of `head + 1`, waiting for the gap to be filled. */
-  readonly buffer: Map<number, EventEnvelope>;
+  buffer: Map<number, EventEnvelope>;
   /** Highest seq known to exist in the database. */
   known: number;
   /** Subscriptions in progress plus one while the room has sockets. */
@@ -22,6 +22,13 @@ export interface StreamState {
 }
 
 const FILL_PAGE = 1000;
+
+/**
+ * The buffer of every state that holds nothing early, which is nearly all of them nearly
+ * all the time (each connected user's `user:` stream is tracked): a Map of their own would
+ * cost every idle connection ~0.2 KB. Never written to; `hold` swaps in a real one.
+ */
+const NOTHING_HELD = new Map<number, EventEnvelope>();
 
 /**
  * Per-node ordering of delivery. Events reach a node from its own publisher and from other
@@ -72,7 +79,7 @@ export class StreamDispatcher {
         continue;
       }
       if (event.epoch !== state.epoch) this.reset(state, event.epoch);
-      if (event.seq > state.head) state.buffer.set(event.seq, event);
+      if (event.seq > state.head) hold(state, event);
       if (event.seq > state.known) state.known = event.seq;
     }
     const touched = new Set(events.map((e) => e.stream));
@@ -189,7 +196,7 @@ export class StreamDispatcher {
       epoch: head.epoch,
       head: head.lastSeq,
       known: head.lastSeq,
-      buffer: new Map(),
+      buffer: NOTHING_HELD,
       interest: 0,
       filling: undefined,
     };
@@ -206,7 +213,7 @@ export class StreamDispatcher {
     state.epoch = epoch;
     state.head = 0;
     state.known = 0;
-    state.buffer.clear();
+    state.buffer = NOTHING_HELD;
   }
 
   /** Emits the contiguous run after `head`; starts a fill if something is missing. */
@@ -223,6 +230,7 @@ export class StreamDispatcher {
       state.head = next.seq;
       run.push(next);
     }
+    if (state.buffer.size === 0) state.buffer = NOTHING_HELD;
     if (run.length > 0) this.emitter?.(streamRoom(state.stream), run);
   }
 
@@ -247,11 +255,17 @@ export class StreamDispatcher {
           this.logger.warn({ msg: 'gap cannot be filled', stream: state.stream, from, target });
           state.head = rows[0] ? rows[0].seq - 1 : target;
         }
-        for (const row of rows) if (row.seq > state.head) state.buffer.set(row.seq, row);
+        for (const row of rows) if (row.seq > state.head) hold(state, row);
         this.advance(state);
       }
     } catch (error) {
       this.logger.warn({ msg: 'gap fill failed; the next head check retries', stream: state.stream, error: (error as Error).message });
     }
   }
+}
+
+/** Keeps an event that arrived ahead of its turn (see NOTHING_HELD). */
+function hold(state: StreamState, event: EventEnvelope): void {
+  if (state.buffer === NOTHING_HELD) state.buffer = new Map();
+  state.buffer.set(event.seq, event);
 }
