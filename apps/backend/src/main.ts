@@ -39,8 +39,8 @@ async function main(): Promise<void> {
     }, config.shutdownTimeoutMs);
     deadline.unref();
     try {
-      await app.get(WebsocketLifecycleService).drain(); // sockets told to go elsewhere, pending events stored
-      await app.close(); // stops the HTTP server and the module's timers
+      await app.get(WebsocketLifecycleService).drain(); // sockets told to go elsewhere
+      await app.close(); // stops the bridge and the workers (running jobs finish), then stores what is pending
       await closeRuntime(runtime);
       log.info('stopped');
       process.exit(0);

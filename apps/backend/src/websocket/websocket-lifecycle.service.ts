@@ -29,10 +29,14 @@ export class WebsocketLifecycleService implements OnApplicationBootstrap, OnAppl
     }
   }
 
-  /** Graceful drain: refuse new sockets, send the existing ones elsewhere, store what is pending. */
+  /**
+   * Graceful drain: refuse new sockets and send the existing ones elsewhere. The publisher
+   * stays open: what the shutdown still finishes after this (the bridge's last batch, the
+   * running executions the worker waits for) must be stored and delivered through the
+   * other nodes. It closes in `onApplicationShutdown`, after the queue module stopped.
+   */
   async drain(): Promise<void> {
     await this.connections.drain();
-    await this.publisher.drain();
   }
 
   async onApplicationShutdown(): Promise<void> {
