@@ -1,6 +1,8 @@
+import type { Server } from 'node:http';
 import 'reflect-metadata';
 import { createApp } from './app.factory';
 import { closeRuntime, openRuntime } from './app.runtime';
+import { stopKeepAlive } from './common/keep-alive.util';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { ReadinessService } from './health/readiness.service';
 import { AppLogger } from './logging/app-logger';
@@ -33,6 +35,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down');
     app.get(ReadinessService).markDraining();
+    stopKeepAlive(app.getHttpServer() as Server);
     const deadline = setTimeout(() => {
       log.error('shutdown timed out; exiting');
       process.exit(1);
