@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
   redis.on('error', (error: Error) => log.warn({ error: error.message }, 'redis connection error'));
   const worker = new ExecutionWorker(
-    { redis, keyPrefix: config.redisKeyPrefix, concurrency: config.queue.concurrency },
+    { redis, keyPrefix: config.redisKeyPrefix, concurrency: config.queue.concurrency, lockMs: config.queue.jobLockMs },
     new JobHandlerRegistry(),
   );
   worker.start();

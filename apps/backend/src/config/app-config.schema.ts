@@ -87,6 +87,8 @@ export const EnvSchema = z
     QUEUE_WORKER: z.enum(['in-process', 'off']).default('in-process'),
     /** Jobs one worker process runs at once. @default 4 */
     QUEUE_WORKER_CONCURRENCY: int(1, 1000).default(4),
+    /** Lock of a running job in ms; a job whose worker died is noticed within one to two times this. @default 30000 */
+    QUEUE_JOB_LOCK_MS: int(1000, 600_000).default(30_000),
     /** `on`: this node may bridge queue events to the event streams (one node at a time does). @default on */
     QUEUE_BRIDGE: z.enum(['on', 'off']).default('on'),
     /** Window in ms within which a job's progress updates are coalesced (latest wins). @default 150 */

@@ -72,6 +72,7 @@ export interface AppConfig {
   queue: {
     worker: Env['QUEUE_WORKER'];
     concurrency: number;
+    jobLockMs: number;
     bridge: boolean;
     coalesceMs: number;
     lockTtlMs: number;
@@ -168,6 +169,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     queue: {
       worker: env.QUEUE_WORKER,
       concurrency: env.QUEUE_WORKER_CONCURRENCY,
+      jobLockMs: env.QUEUE_JOB_LOCK_MS,
       bridge: env.QUEUE_BRIDGE === 'on',
       coalesceMs: env.QUEUE_PROGRESS_COALESCE_MS,
       lockTtlMs: env.QUEUE_BRIDGE_LOCK_TTL_MS,

@@ -77,13 +77,17 @@ export class ExecutionStore {
     return rows[0]?.previous;
   }
 
-  /** Records the outcome and returns the final status: a cancel that came first keeps its status. */
-  async finish(id: string, outcome: ExecutionOutcome): Promise<ExecutionEndStatus> {
+  /**
+   * Records the outcome and returns the final status: a cancel that came first keeps its
+   * status. Only once: undefined when the execution had ended already (another node ended
+   * it as lost while its runner, cut off, still ran), so that nobody ends it twice.
+   */
+  async finish(id: string, outcome: ExecutionOutcome): Promise<ExecutionEndStatus | undefined> {
     const rows = await this.prisma.$queryRawUnsafe<Array<{ status: ExecutionEndStatus }>>(
       `UPDATE executions
        SET status = CASE WHEN status = 'cancelled' THEN 'cancelled'::"ExecutionStatus" ELSE $2::"ExecutionStatus" END,
            exit_code = $3, signal = $4, cost_usd = $5, usage = COALESCE($6::jsonb, usage), output_bytes = $7, finished_at = now()
-       WHERE id = $1::uuid
+       WHERE id = $1::uuid AND finished_at IS NULL
        RETURNING status::text AS status`,
       id,
       outcome.status,
@@ -93,6 +97,6 @@ export class ExecutionStore {
       outcome.usage ? JSON.stringify(outcome.usage) : null,
       outcome.outputBytes,
     );
-    return rows[0]?.status ?? outcome.status;
+    return rows[0]?.status;
   }
 }

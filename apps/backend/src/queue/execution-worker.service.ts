@@ -10,6 +10,8 @@ export interface ExecutionWorkerOptions {
   keyPrefix: string;
   /** Jobs run at once. @default 4 */
   concurrency: number;
+  /** Lock of a running job, renewed every half of it. @default 30000 (BullMQ's) */
+  lockMs?: number;
 }
 
 /**
@@ -31,7 +33,15 @@ export class ExecutionWorker {
     this.worker = new Worker<ExecutionJobData, unknown, string>(
       EXECUTIONS_QUEUE,
       (job, _token, signal) => this.handlers.run(job, signal ?? new AbortController().signal),
-      { connection: this.options.redis, prefix: bullPrefix(this.options.keyPrefix), concurrency: this.options.concurrency },
+      {
+        connection: this.options.redis,
+        prefix: bullPrefix(this.options.keyPrefix),
+        concurrency: this.options.concurrency,
+        // A dead worker's jobs are looked for as often as their locks last: they run again (an
+        // execution ends as lost) within one to two lock durations after the worker died.
+        lockDuration: this.options.lockMs ?? 30_000,
+        stalledInterval: this.options.lockMs ?? 30_000,
+      },
     );
     this.worker.on('error', (error: Error) => this.logger.warn({ msg: 'worker error', error: error.message }));
     this.worker.on('failed', (job, error: Error) =>

@@ -27,6 +27,8 @@ export interface QueueModuleOptions {
     inProcess: boolean;
     /** Jobs run at once by this process. @default 4 */
     concurrency: number;
+    /** Lock of a running job; a job whose worker died runs again after one to two times this. @default 30000 */
+    lockMs: number;
   };
   bridge: BridgeOptions;
 }

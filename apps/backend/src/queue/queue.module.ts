@@ -20,7 +20,7 @@ export function queueOptionsFrom(config: AppConfig, redis: QueueModuleOptions['r
   return {
     redis,
     keyPrefix: config.redisKeyPrefix,
-    worker: { inProcess: queue.worker === 'in-process', concurrency: queue.concurrency },
+    worker: { inProcess: queue.worker === 'in-process', concurrency: queue.concurrency, lockMs: queue.jobLockMs },
     bridge: {
       ...DEFAULT_BRIDGE_OPTIONS,
       enabled: queue.bridge,
@@ -55,7 +55,7 @@ export class QueueModule {
     const running: Provider[] = redis
       ? [
           ...(options.worker.inProcess
-            ? [{ provide: ExecutionWorker, inject: [JobHandlerRegistry], useFactory: (handlers: JobHandlerRegistry) => new ExecutionWorker({ redis, keyPrefix: options.keyPrefix, concurrency: options.worker.concurrency }, handlers) }]
+            ? [{ provide: ExecutionWorker, inject: [JobHandlerRegistry], useFactory: (handlers: JobHandlerRegistry) => new ExecutionWorker({ redis, keyPrefix: options.keyPrefix, concurrency: options.worker.concurrency, lockMs: options.worker.lockMs }, handlers) }]
             : []),
           ...(options.bridge.enabled
             ? [{ provide: QueueBridge, inject: [ExecutionsQueue, QueueEventsService], useFactory: (queue: ExecutionsQueue, events: QueueEventsService) => createQueueBridge({ ...options, redis }, queue, events) }]

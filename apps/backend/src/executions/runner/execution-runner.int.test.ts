@@ -4,6 +4,7 @@ import { expectEventually } from '../../../../../test/eventually';
 import { connected, startTestApp, type TestApp } from '../../../../../test/test-app';
 import { EXPECTED_FACTS, EXPECTED_TYPES, TRANSCRIPTS, transcript } from '../claude/transcripts.fixture';
 import { ExecutionStore } from '../execution.store';
+import { ExecutionRunner } from './execution-runner.service';
 import {
   createTask,
   ExecutionRecorder,
@@ -150,6 +151,31 @@ describe('execution runner', () => {
     expect(cancel.body).toMatchObject({ status: 'cancelled' });
     expect(await store.markRunning(queued.id)).toBe(false);
     expect(await store.requestCancel(queued.id)).toBeUndefined();
+  });
+
+  it('ends an execution whose runner died mid-run when its job comes back: failed once, and a late finish of the dead runner changes nothing', async () => {
+    const store = t.app.get(ExecutionStore);
+    const runner = t.app.get(ExecutionRunner);
+    const taskId = await createTask(t, OWNER);
+    // The first runner marked it running and then its node died: no process, no end, and
+    // BullMQ hands the job to another worker once the dead worker's lock has expired.
+    const execution = await store.create(taskId, ['never-run']);
+    expect(await store.markRunning(execution.id)).toBe(true);
+    const recorder = await record(execution.id);
+
+    const result = await runner.run(execution.id);
+    expect(result).toMatchObject({ ran: true, status: 'failed', outputBytes: 0, error: expect.stringContaining('lost') });
+    await expectEventually(() => expect(recorder.finished()).toMatchObject({ status: 'failed', error: expect.stringContaining('lost') }), 10_000, 50);
+    expect((await store.find(execution.id))?.status).toBe('failed');
+
+    // The job delivered yet again, and the dead runner's own finish (had it only been cut
+    // off): neither ends it a second time.
+    expect(await runner.run(execution.id)).toEqual({ ran: false, status: 'failed' });
+    const none = { exitCode: 0, signal: undefined, costUsd: undefined, usage: undefined, outputBytes: 0 };
+    expect(await store.finish(execution.id, { status: 'succeeded', ...none })).toBeUndefined();
+    expect((await store.find(execution.id))?.status).toBe('failed');
+    const events = await t.http('GET', `/executions/${execution.id}/events`, OWNER);
+    expect((events.body as { events: Array<{ type: string }> }).events.map((e) => e.type)).toEqual(['execution.finished']);
   });
 
   it('fails an execution whose command cannot start, and says why', async () => {

@@ -13,6 +13,7 @@ const ERRORS: Record<string, string> = {
   interrupted: 'interrupted: the worker shut down',
   output_failed: 'the output log could not be written',
 };
+const LOST = 'lost: the node running it stopped before it ended';
 
 /** The status an outcome means. `is_error` of Claude Code's result line counts, not only the exit code. */
 function statusOf(outcome: RunOutcome): ExecutionEndStatus {
@@ -60,8 +61,15 @@ export class ExecutionRunner {
   async run(executionId: string, signal: AbortSignal = new AbortController().signal): Promise<RunResult> {
     const execution = await this.store.find(executionId);
     if (!execution) throw new Error(`execution ${executionId} does not exist`);
-    // Cancelled while queued, or run already (a retried job): nothing to do.
-    if (!(await this.store.markRunning(executionId))) return { ran: false, status: await this.store.status(executionId) };
+    if (!(await this.store.markRunning(executionId))) {
+      const status = await this.store.status(executionId);
+      // Still running, yet handed to a worker again: BullMQ does that only once the lock of
+      // the worker that started it expired, i.e. its node died mid-run (kill -9, crash, a
+      // shutdown past its timeout). Nobody else will ever end it.
+      if (status === 'running') return this.endLost(execution);
+      // Cancelled while queued, or ended already: nothing to do.
+      return { ran: false, status };
+    }
     const run = new ExecutionRun(execution, {
       output: this.output,
       events: this.events,
@@ -98,6 +106,8 @@ export class ExecutionRunner {
       usage: outcome?.result?.usage,
       outputBytes,
     });
+    // Ended as lost by another node meanwhile (this one was cut off from the queue): its end stands.
+    if (status === undefined) return { ran: false, status: await this.store.status(execution.id) };
     const finished: EventPayloads['execution.finished'] = {
       executionId: execution.id,
       taskId: execution.taskId,
@@ -112,6 +122,25 @@ export class ExecutionRunner {
     };
     await this.events.finished(finished);
     this.logger.log({ msg: 'execution finished', executionId: execution.id, status, exitCode: finished.exitCode, signal: finished.signal, outputBytes: finished.outputBytes });
+    return { ran: true, ...finished };
+  }
+
+  /** Ends an execution whose runner is gone: failed, with the output it had stored, once. */
+  private async endLost(execution: { id: string; taskId: string; startedAt: Date | null }): Promise<RunResult> {
+    const outputBytes = await this.output.total(execution.id);
+    const none = { exitCode: undefined, signal: undefined, costUsd: undefined, usage: undefined };
+    const status = await this.store.finish(execution.id, { status: 'failed', ...none, outputBytes });
+    if (status === undefined) return { ran: false, status: await this.store.status(execution.id) };
+    const finished: EventPayloads['execution.finished'] = {
+      executionId: execution.id,
+      taskId: execution.taskId,
+      status,
+      durationMs: execution.startedAt ? Math.max(0, Date.now() - execution.startedAt.getTime()) : 0,
+      outputBytes,
+      error: LOST,
+    };
+    await this.events.finished(finished);
+    this.logger.warn({ msg: 'execution ended as lost: the node running it stopped', executionId: execution.id, outputBytes });
     return { ran: true, ...finished };
   }
 }
