@@ -10,6 +10,14 @@ interface DatabaseFactory {
   openPostgres: (options: { url: string; poolSize: number }) => { openSession(): Promise<{ release(): Promise<void> }>; close(): Promise<void> };
 }
 
+/** One row of the events table. */
+export interface StoredEvent {
+  seq: number;
+  id: string;
+  type: string;
+  payload: unknown;
+}
+
 /** A dedicated database `chaos_<random>` on the local PostgreSQL, migrated by the backend's own migrator. */
 export class ChaosDatabase {
   readonly url: string;
@@ -69,10 +77,32 @@ export class ChaosDatabase {
   }
 
   async count(): Promise<number> {
+    const rows = await this.query<{ n: string }>('SELECT count(*) AS n FROM events');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The stored events of `streams`, each in seq order: the ground truth of what was published. */
+  async events(streams: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const rows = await this.query<{ stream: string; seq: string; id: string; type: string; payload: unknown }>(
+      'SELECT stream, seq, id::text AS id, type, payload FROM events WHERE stream = ANY($1::text[]) ORDER BY stream, seq',
+      [streams],
+    );
+    const byStream = new Map<string, StoredEvent[]>(streams.map((stream) => [stream, []]));
+    for (const row of rows) byStream.get(row.stream)?.push({ seq: Number(row.seq), id: row.id, type: row.type, payload: row.payload });
+    return byStream;
+  }
+
+  /** The status of each execution in `ids`, as the executions table has it. */
+  async executionStatuses(ids: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.query<{ id: string; status: string }>('SELECT id::text AS id, status::text AS status FROM executions WHERE id = ANY($1::uuid[])', [ids]);
+    return new Map(rows.map((row) => [row.id, row.status]));
+  }
+
+  private async query<T extends object>(sql: string, params: unknown[] = []): Promise<T[]> {
     const client = new Client({ connectionString: this.url });
     await client.connect();
     try {
-      return Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM events')).rows[0]?.n ?? 0);
+      return (await client.query<T>(sql, params)).rows;
     } finally {
       await client.end();
     }

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { startBackendProcess, type BackendProcess } from '../test/backend-process';
 import { ChaosDatabase } from './chaos-database';
 import { ChaosRedis } from './chaos-redis';
+import { ChaosWorker } from './chaos-worker';
 import { rssMb } from './chaos.util';
 import { FaultProxy } from './fault.proxy';
 
@@ -16,6 +17,8 @@ export interface ChaosNode {
   /** The harness stopped it on purpose (not a crash). */
   stopped: boolean;
   peakRssMb: number;
+  /** Its own settings, kept so that `restart` starts the same node again. */
+  env: Record<string, string>;
 }
 
 /**
@@ -25,6 +28,7 @@ export interface ChaosNode {
  */
 export class ChaosEnvironment {
   readonly nodes: ChaosNode[] = [];
+  readonly workers: ChaosWorker[] = [];
   crashes: string[] = [];
   private sampler: NodeJS.Timeout | undefined;
 
@@ -71,12 +75,40 @@ export class ChaosEnvironment {
     const backend = await startBackendProcess(this.backendEnv({ NODE_ID: `chaos-${name}`, ...env }));
     const port = Number(new URL(backend.url).port);
     const front = await new FaultProxy({ host: '127.0.0.1', port }).start();
-    const node: ChaosNode = { name, backend, front, stopped: false, peakRssMb: 0 };
-    backend.child.once('exit', (code, signal) => {
-      if (!node.stopped) this.crashes.push(`node ${name} exited (code ${code}, signal ${signal}): ${backend.output.join('').slice(-2000)}`);
-    });
+    const node: ChaosNode = { name, backend, front, stopped: false, peakRssMb: 0, env };
+    this.watch(node);
     this.nodes.push(node);
     return node;
+  }
+
+  /**
+   * Starts a stopped or killed node again (a new process, same settings) and points its
+   * front proxy back at it, as a supervisor and a load balancer would.
+   */
+  async restart(node: ChaosNode): Promise<void> {
+    if (node.backend.child.exitCode === null && node.backend.child.signalCode === null) throw new Error(`node ${node.name} still runs`);
+    node.backend = await startBackendProcess(this.backendEnv({ NODE_ID: `chaos-${node.name}`, ...node.env }));
+    node.stopped = false;
+    node.front.retarget({ host: '127.0.0.1', port: Number(new URL(node.backend.url).port) });
+    this.watch(node);
+  }
+
+  /** A worker process of its own (`cli/worker.cli.js`), for nodes started with QUEUE_WORKER=off. */
+  async startWorker(env: Record<string, string> = {}): Promise<ChaosWorker> {
+    const worker = new ChaosWorker(this.backendEnv(env));
+    worker.child.once('exit', (code, signal) => {
+      if (!worker.stopped) this.crashes.push(`worker exited (code ${code}, signal ${signal}): ${worker.output.join('').slice(-2000)}`);
+    });
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Reports an exit the harness did not cause as a crash. */
+  private watch(node: ChaosNode): void {
+    const { backend } = node;
+    backend.child.once('exit', (code, signal) => {
+      if (!node.stopped && node.backend === backend) this.crashes.push(`node ${node.name} exited (code ${code}, signal ${signal}): ${backend.output.join('').slice(-2000)}`);
+    });
   }
 
   /** Front URLs, one per node (what clients connect to). */
@@ -84,8 +116,8 @@ export class ChaosEnvironment {
     return this.nodes.map((node) => `http://${node.front.url}`);
   }
 
-  token(sub: string): string {
-    return jwt.sign({ role: 'user' }, JWT_SECRET, { algorithm: 'HS256', subject: sub, expiresIn: 6 * 3600, jwtid: randomUUID() });
+  token(sub: string, role: 'user' | 'admin' = 'user'): string {
+    return jwt.sign({ role }, JWT_SECRET, { algorithm: 'HS256', subject: sub, expiresIn: 6 * 3600, jwtid: randomUUID() });
   }
 
   /** Takes `node` out: its front proxy now leads to `to` (a load balancer's health check). */
@@ -104,6 +136,7 @@ export class ChaosEnvironment {
 
   async close(): Promise<void> {
     if (this.sampler) clearInterval(this.sampler);
+    for (const worker of this.workers) await worker.stop();
     for (const node of this.nodes) {
       node.stopped = true;
       await node.backend.kill();

@@ -18,6 +18,12 @@ export class ChaosClient {
   readonly reloads: string[] = [];
   readonly reconnectMs: number[] = [];
   readonly errors: string[] = [];
+  /** Whole events per stream, in delivery order (only with `keepEvents`: checked against the store). */
+  readonly events = new Map<string, EventEnvelope[]>();
+  /** `output_skipped` notices: output the server left out for this viewer. */
+  readonly skipped: string[] = [];
+  /** Where each subscription started live: events up to it were stored before it. */
+  readonly startSeq = new Map<string, number>();
   private offlineSince: number | undefined;
   readonly client: RealtimeClient;
 
@@ -25,6 +31,7 @@ export class ChaosClient {
     readonly url: string,
     token: string,
     readonly streams: string[],
+    private readonly keepEvents = false,
   ) {
     this.client = new RealtimeClient({
       url,
@@ -36,6 +43,7 @@ export class ChaosClient {
     this.client.on('event', (event) => this.record(event));
     this.client.on('reload', (notice) => this.reloads.push(`${notice.stream}:${notice.reason}`));
     this.client.on('subscription_failed', (failure) => this.errors.push(`subscription_failed ${failure.stream} ${failure.error.code}`));
+    this.client.on('output_skipped', (notice) => this.skipped.push(`${notice.stream}:${notice.fromSeq}-${notice.toSeq}`));
     this.client.on('access_revoked', (notice) => this.errors.push(`access_revoked ${notice.stream} ${notice.code}`));
     this.client.on('state', ({ state }) => {
       const now = Date.now();
@@ -51,8 +59,10 @@ export class ChaosClient {
   async start(): Promise<void> {
     this.client.connect();
     const results = await this.client.subscribe(this.streams);
-    const refused = results.find((result) => !result.ok);
-    if (refused) throw new Error(`subscribe refused: ${JSON.stringify(refused)}`);
+    for (const result of results) {
+      if (!result.ok) throw new Error(`subscribe refused: ${JSON.stringify(result)}`);
+      this.startSeq.set(result.stream, result.position.seq);
+    }
   }
 
   close(): void {
@@ -60,6 +70,11 @@ export class ChaosClient {
   }
 
   private record(event: EventEnvelope): void {
+    if (this.keepEvents) {
+      const events = this.events.get(event.stream);
+      if (events) events.push(event);
+      else this.events.set(event.stream, [event]);
+    }
     const payload = event.payload as { changes?: { title?: unknown } };
     const title = payload.changes?.title;
     const list = this.received.get(event.stream);

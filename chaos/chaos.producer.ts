@@ -17,6 +17,8 @@ export class ChaosProducer {
   failures = 0;
   private next = 0;
   private running = false;
+  private paused = false;
+  private sending = 0;
   private loops: Promise<void>[] = [];
 
   constructor(
@@ -58,16 +60,32 @@ export class ChaosProducer {
     await Promise.all(this.loops);
   }
 
+  /** Holds every loop before its next request; resolves once no request is in flight (bounded). */
+  async pause(): Promise<void> {
+    this.paused = true;
+    const deadline = Date.now() + 60_000;
+    while (this.sending > 0 && Date.now() < deadline) await sleep(20);
+  }
+
+  resume(): void {
+    this.paused = false;
+  }
+
   private async loop(worker: number, rate: number): Promise<void> {
     let attempt = 0;
     while (this.running) {
+      if (this.paused) {
+        await sleep(20);
+        continue;
+      }
       const started = Date.now();
       const index = Math.floor(this.random() * this.taskIds.length);
       const taskId = this.taskIds[index]!;
       const op = `op-${this.next++}`;
       this.attempted.set(op, taskStream(taskId));
       const urls = this.urls();
-      const ok = await this.send(urls[(worker + attempt) % urls.length]!, taskId, op);
+      this.sending++;
+      const ok = await this.send(urls[(worker + attempt) % urls.length]!, taskId, op).finally(() => this.sending--);
       if (ok) {
         this.acked.set(op, { stream: taskStream(taskId), at: Date.now() });
       } else {

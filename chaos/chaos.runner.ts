@@ -3,6 +3,7 @@ import { ChaosClient } from './chaos.client';
 import { ChaosEnvironment } from './chaos-environment';
 import { ChaosProducer } from './chaos.producer';
 import { prng, sleep, waitFor } from './chaos.util';
+import type { Workload, WorkloadContext, WorkloadVerdict } from './chaos.workload';
 import { FaultProxy } from './fault.proxy';
 
 /** Sizes of a run: `full` is the issue's size, `ci` the reduced one. */
@@ -19,10 +20,15 @@ export interface ChaosSize {
   /** How long the soak runs (`--soak` makes it 30 minutes), and how often it kills pub/sub. */
   soakMs: number;
   soakKillEveryMs: number;
+  /** Queue bridge scenarios: simulated jobs queued per second while the fault runs, and at least this many. */
+  jobsPerSecond: number;
+  minJobs: number;
+  /** Agent executions running at once when a node is drained or killed. */
+  executions: number;
 }
 
-export const CI_SIZE: ChaosSize = { full: false, streams: 10, clients: 20, streamsPerClient: 3, events: 800, workers: 4, perWorkerRate: 60, fuzzCases: 1500, churnCycles: 500, soakMs: 6000, soakKillEveryMs: 2000 };
-export const FULL_SIZE: ChaosSize = { full: true, streams: 100, clients: 200, streamsPerClient: 5, events: 100_000, workers: 24, perWorkerRate: 80, fuzzCases: 10_000, churnCycles: 100_000, soakMs: 60_000, soakKillEveryMs: 20_000 };
+export const CI_SIZE: ChaosSize = { full: false, streams: 10, clients: 20, streamsPerClient: 3, events: 800, workers: 4, perWorkerRate: 60, fuzzCases: 1500, churnCycles: 500, soakMs: 6000, soakKillEveryMs: 2000, jobsPerSecond: 4, minJobs: 20, executions: 8 };
+export const FULL_SIZE: ChaosSize = { full: true, streams: 100, clients: 200, streamsPerClient: 5, events: 100_000, workers: 24, perWorkerRate: 80, fuzzCases: 10_000, churnCycles: 100_000, soakMs: 60_000, soakKillEveryMs: 20_000, jobsPerSecond: 20, minJobs: 400, executions: 50 };
 
 export interface FaultContext {
   env: ChaosEnvironment;
@@ -32,16 +38,21 @@ export interface FaultContext {
   ms: (full: number, ci: number) => number;
   /** The throttled proxy of the slow client (slow-client scenario only). */
   slow?: FaultProxy;
+  /** The task producer, to hold it still while a scenario measures a quiet node. */
+  producer: Pick<ChaosProducer, 'pause' | 'resume'>;
   /** Figures a scenario adds to its row. */
   notes: Record<string, number | string>;
 }
 
 export interface Scenario {
   name: string;
-  env?: Record<string, string>;
+  /** Settings of both nodes (a function when they follow the size). */
+  env?: Record<string, string> | ((size: ChaosSize) => Record<string, string>);
   /** Bytes of padding per event (a big `description`), to fill buffers. */
   payloadBytes?: number;
   slowClient?: boolean;
+  /** Work of its own across the fault (jobs, executions), with its own check. */
+  workload?: (ctx: WorkloadContext) => Workload;
   fault(ctx: FaultContext): Promise<void>;
 }
 
@@ -63,11 +74,13 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
   const started = Date.now();
   const random = prng(seed);
   log(`${scenario.name}: seed ${seed}`);
-  const env = await ChaosEnvironment.start(scenario.env);
+  const env = await ChaosEnvironment.start(typeof scenario.env === 'function' ? scenario.env(size) : scenario.env);
   const clients: ChaosClient[] = [];
   const notes: Record<string, number | string> = {};
   let slow: FaultProxy | undefined;
   let producer: ChaosProducer | undefined;
+  let workload: Workload | undefined;
+  let workloadVerdict: WorkloadVerdict | undefined;
   let error: string | undefined;
   try {
     const token = env.token('chaos');
@@ -87,7 +100,10 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
     producer.start(size.workers, size.perWorkerRate);
     const p = producer;
     await waitFor(() => p.acked.size >= size.events / 4, 120_000, 'a quarter of the events');
-    const ctx: FaultContext = { env, size, random, ms: (full, ci) => (size.full ? full : ci), slow, notes };
+    // Right before the fault, so that the fault finds the workload mid-run.
+    workload = scenario.workload?.({ env, size, random, notes });
+    await workload?.start();
+    const ctx: FaultContext = { env, size, random, ms: (full, ci) => (size.full ? full : ci), slow, producer: p, notes };
     const faultStart = Date.now();
     await scenario.fault(ctx);
     notes.faultS = Math.round((Date.now() - faultStart) / 100) / 10;
@@ -97,12 +113,15 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
     await producer.stop();
     notes.httpFailures = producer.failures;
     await waitFor(() => missing(p, clients) === 0, size.full ? 120_000 : 45_000, 'clients caught up').catch((e: Error) => log(e.message));
+    workloadVerdict = await workload?.finish();
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
     log(`${scenario.name}: ${error}`);
     await producer?.stop();
   }
+  await workload?.close().catch((e: Error) => log(`${scenario.name}: closing the workload: ${e.message}`));
   const verdict = producer ? check(producer, clients) : check(new ChaosProducer(() => [], '', [], random, 0), []);
+  if (workloadVerdict) addVerdict(verdict, workloadVerdict, notes);
   const crashes = [...env.crashes];
   const peakRssMb = env.peakRssMb;
   clients.forEach((client) => client.close());
@@ -111,6 +130,19 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
   const passed =
     !error && verdict.lost === 0 && verdict.duplicated === 0 && verdict.reordered === 0 && verdict.unexpected === 0 && crashes.length === 0 && notes.failed === undefined;
   return { name: scenario.name, seed, ...verdict, crashes, peakRssMb, durationS: Math.round((Date.now() - started) / 1000), notes, error, passed };
+}
+
+/** The workload's figures count like the producer's: one row per scenario. */
+function addVerdict(verdict: Verdict, extra: WorkloadVerdict, notes: Record<string, number | string>): void {
+  verdict.expected += extra.expected;
+  verdict.delivered += extra.delivered;
+  verdict.lost += extra.lost;
+  verdict.duplicated += extra.duplicated;
+  verdict.reordered += extra.reordered;
+  verdict.unexpected += extra.unexpected;
+  verdict.reloads += extra.reloads;
+  verdict.examples.push(...extra.examples.slice(0, Math.max(0, 20 - verdict.examples.length)));
+  if (extra.failed) notes.failed = notes.failed === undefined ? extra.failed : `${notes.failed}; ${extra.failed}`;
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {

@@ -1,7 +1,9 @@
-import { churn } from './connection.churn';
+import { churnAndMeasure } from './churn.check';
 import { fuzzFrames, hostileFrames } from './hostile.input';
-import type { FaultContext, Scenario } from './chaos.runner';
-import { sleep, waitFor } from './chaos.util';
+import type { Scenario } from './chaos.runner';
+import { sleep } from './chaos.util';
+import { drainNode, killNode } from './node.faults';
+import { WORKLOAD_SCENARIOS } from './workload.scenarios';
 
 const healthy = async (url: string) => (await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) })).status === 200;
 
@@ -86,25 +88,9 @@ export const SCENARIOS: Scenario[] = [
       await env.database.unlockEvents();
     },
   },
-  {
-    name: 'node-drain',
-    fault: async ({ env, notes }) => {
-      const [a, b] = env.nodes;
-      a!.stopped = true;
-      env.reroute(a!, b!);
-      notes.exitCode = String(await a!.backend.stop(20_000));
-    },
-  },
-  {
-    name: 'node-kill9',
-    fault: async ({ env }) => {
-      const [a, b] = env.nodes;
-      b!.stopped = true;
-      await b!.backend.kill();
-      await sleep(1000);
-      env.reroute(b!, a!);
-    },
-  },
+  { name: 'node-drain', fault: async ({ env, notes }) => drainNode(env, notes) },
+  { name: 'node-kill9', fault: async ({ env, notes }) => killNode(env, notes) },
+  ...WORKLOAD_SCENARIOS,
   {
     name: 'slow-client',
     slowClient: true,
@@ -119,7 +105,9 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: 'connection-churn',
-    fault: async ({ env, size, notes }) => churnAndMeasure({ env, size, notes }),
+    // The inspector lets the harness force a full GC and count listeners; this scenario only.
+    env: { NODE_OPTIONS: '--inspect=127.0.0.1:0' },
+    fault: async (ctx) => churnAndMeasure(ctx),
   },
   {
     name: 'soak-pubsub-kill',
@@ -140,7 +128,8 @@ export const SCENARIOS: Scenario[] = [
       const url = env.urls[0]!;
       const token = env.token('fuzzer');
       const fuzz = await fuzzFrames(url, token, Math.floor(random() * 2 ** 31), size.fuzzCases);
-      Object.assign(notes, { fuzzFrames: fuzz.sent, fuzzConnections: fuzz.connections });
+      Object.assign(notes, { fuzzCases: fuzz.cases, fuzzClosedByServer: fuzz.closedByServer, fuzzSilent: fuzz.silent, fuzzConnections: fuzz.connections });
+      if (fuzz.cases < size.fuzzCases) notes.failed = `only ${fuzz.cases} of ${size.fuzzCases} fuzz cases handled`;
       const hostile = await hostileFrames(url, token);
       notes.nestedClosed = String(hostile.nestedClosed);
       notes.oversizedClosed = String(hostile.oversizedClosed);
@@ -148,29 +137,3 @@ export const SCENARIOS: Scenario[] = [
     },
   },
 ];
-
-async function churnAndMeasure({ env, size, notes }: Pick<FaultContext, 'env' | 'size' | 'notes'>): Promise<void> {
-  const token = env.token('churner');
-  const before = env.nodes.map((node) => env.rss(node));
-  // The churner subscribes to a task of its own.
-  const stream = `task:${(await createTask(env.urls[0]!, token)).id}`;
-  const result = await churn(env.urls, token, stream, size.churnCycles);
-  const peak = env.nodes.map((node) => env.rss(node));
-  // Memory settles after the sockets are gone; allow GC time, bounded.
-  const limit = (mb: number) => mb * 1.25 + 40;
-  await waitFor(() => env.nodes.every((node, i) => env.rss(node) <= limit(before[i]!)), 30_000, 'memory back to baseline').catch(() => undefined);
-  const after = env.nodes.map((node) => env.rss(node));
-  Object.assign(notes, { cycles: result.done, cycleFailures: result.failed, rssBeforeMb: before.join('/'), rssPeakMb: peak.join('/'), rssAfterMb: after.join('/') });
-  if (after.some((mb, i) => mb > limit(before[i]!))) notes.failed = 'memory not back to baseline';
-  if (result.failed > size.churnCycles / 100) notes.failed = `${result.failed} churn cycles failed`;
-}
-
-async function createTask(url: string, token: string): Promise<{ id: string }> {
-  const response = await fetch(`${url}/tasks`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ title: 'churn' }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  return (await response.json()) as { id: string };
-}

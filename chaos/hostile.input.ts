@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import WebSocket from 'ws';
 import { sleep } from './chaos.util';
+import { FuzzConnection } from './fuzz.connection';
 
 const NAMESPACE = '/events';
 
@@ -44,34 +45,52 @@ function open(url: string): Promise<WebSocket | undefined> {
   });
 }
 
+/** What the fuzzer got through to the server. */
+export interface FuzzResult {
+  /** Frames the server is known to have handled (the probe after it was answered, or it got the connection closed). */
+  cases: number;
+  connections: number;
+  /** Cases that made the server close the connection. */
+  closedByServer: number;
+  /** Frames after which the server neither answered nor closed within 2 s (not counted as cases). */
+  silent: number;
+}
+
 /**
- * Sends `cases` seeded random frames over raw connections (a fresh one whenever the server
- * closes one), `perConnection` frames each, authenticated half of the time.
+ * Sends seeded random frames over raw connections until the server has handled `cases` of
+ * them: one frame at a time, each followed by a probe the server must answer (see
+ * FuzzConnection), on a fresh connection whenever the server closed one; every other
+ * connection is first authenticated on /events (and waits for it), so that frames reach the
+ * app's handlers and not only the parsers. Bounded by 10 minutes.
  */
-export async function fuzzFrames(url: string, token: string, seed: number, cases: number, perConnection = 25): Promise<{ sent: number; connections: number; closedByServer: number }> {
-  const frames = fc.sample(frameArbitrary(token), { seed, numRuns: cases });
-  let sent = 0;
-  let connections = 0;
-  let closedByServer = 0;
+export async function fuzzFrames(url: string, token: string, seed: number, cases: number): Promise<FuzzResult> {
+  const result: FuzzResult = { cases: 0, connections: 0, closedByServer: 0, silent: 0 };
   const deadline = Date.now() + 10 * 60_000;
-  while (sent < frames.length && Date.now() < deadline) {
-    const ws = await open(url);
-    if (!ws) {
-      await sleep(100);
-      continue;
+  let connection: FuzzConnection | undefined;
+  // In rounds of `cases` samples: silent frames are not cases, so a round may not be enough.
+  for (let round = 0; result.cases < cases && Date.now() < deadline; round++) {
+    for (const frame of fc.sample(frameArbitrary(token), { seed: seed + round, numRuns: cases })) {
+      if (result.cases >= cases || Date.now() >= deadline) break;
+      while (!connection) {
+        connection = await FuzzConnection.open(url);
+        if (!connection) await sleep(100);
+        else if (result.connections++ % 2 === 1 && !(await connection.authenticate(NAMESPACE, token))) {
+          connection.close();
+          connection = undefined;
+        }
+      }
+      const outcome = await connection.send(frame);
+      if (outcome === 'silent') result.silent++;
+      else result.cases++;
+      if (outcome !== 'alive') {
+        if (outcome === 'closed') result.closedByServer++;
+        connection.close();
+        connection = undefined;
+      }
     }
-    connections++;
-    let closed = false;
-    ws.on('close', () => (closed = true));
-    if (connections % 2 === 0) ws.send(`40${NAMESPACE},${JSON.stringify({ token })}`);
-    for (let i = 0; i < perConnection && sent < frames.length && !closed; i++) {
-      ws.send(frames[sent++]!);
-    }
-    await sleep(5);
-    if (closed) closedByServer++;
-    ws.terminate();
   }
-  return { sent, connections, closedByServer };
+  connection?.close();
+  return result;
 }
 
 /** Deeply nested JSON and oversized frames, each on a connection of its own; counts server-side closes. */
