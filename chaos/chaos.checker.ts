@@ -2,25 +2,32 @@ import type { ChaosClient } from './chaos.client';
 import type { ChaosProducer } from './chaos.producer';
 import { percentile } from './chaos.util';
 
-export interface Verdict {
-  acked: number;
-  /** Acknowledged events × subscribed clients: deliveries that must happen. */
+/** What every check counts of the deliveries it expected; a scenario passes with lost, duplicated, reordered and unexpected all 0. */
+export interface DeliveryCounts {
+  /** Deliveries that must happen: each event that must arrive × the clients subscribed to its stream. */
   expected: number;
   delivered: number;
   lost: number;
   duplicated: number;
   reordered: number;
+  /** Delivered, but not what was produced or stored under that seq. */
   unexpected: number;
+  /** `reload` notices: a client was told it missed something. */
+  reloads: number;
+  examples: string[];
+}
+
+/** `expected` counts acknowledged events. */
+export interface Verdict extends DeliveryCounts {
+  acked: number;
   /** Delivered though the producer never saw a 2xx (committed, answer lost): allowed. */
   unackedDelivered: number;
-  reloads: number;
   reconnects: number;
   reconnectP50: number;
   reconnectP99: number;
   latencyP50: number;
   latencyP99: number;
   latencyMax: number;
-  examples: string[];
 }
 
 /** Which acknowledged deliveries some client still misses (for a bounded wait). */

@@ -1,4 +1,5 @@
 import type { ChaosEnvironment } from './chaos-environment';
+import type { DeliveryCounts } from './chaos.checker';
 import type { ChaosSize } from './chaos.runner';
 
 export interface WorkloadContext {
@@ -10,15 +11,7 @@ export interface WorkloadContext {
 }
 
 /** What a workload's own check found; added to the scenario's figures. */
-export interface WorkloadVerdict {
-  expected: number;
-  delivered: number;
-  lost: number;
-  duplicated: number;
-  reordered: number;
-  unexpected: number;
-  reloads: number;
-  examples: string[];
+export interface WorkloadVerdict extends DeliveryCounts {
   /** Why the workload failed its own checks (beyond lost/dup/reord/unexp), if it did. */
   failed?: string;
 }

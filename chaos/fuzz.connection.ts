@@ -32,22 +32,9 @@ export class FuzzConnection {
   }
 
   /** Resolves once the server's open packet arrived (undefined after 5 s or an error). */
-  static open(url: string): Promise<FuzzConnection | undefined> {
-    return new Promise((resolve) => {
-      const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
-      const timer = setTimeout(() => {
-        ws.terminate();
-        resolve(undefined);
-      }, 5000);
-      ws.once('message', () => {
-        clearTimeout(timer);
-        resolve(new FuzzConnection(ws));
-      });
-      ws.once('error', () => {
-        clearTimeout(timer);
-        resolve(undefined);
-      });
-    });
+  static async open(url: string): Promise<FuzzConnection | undefined> {
+    const ws = await openEngineSocket(url);
+    return ws && new FuzzConnection(ws);
   }
 
   get isClosed(): boolean {
@@ -105,4 +92,24 @@ export class FuzzConnection {
   close(): void {
     this.ws.terminate();
   }
+}
+
+/** A raw WebSocket speaking Engine.IO by hand; resolves once the server's open packet arrived (undefined after 5 s or an error). */
+export function openEngineSocket(url: string): Promise<WebSocket | undefined> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve(undefined);
+    }, 5000);
+    ws.once('message', () => {
+      clearTimeout(timer);
+      resolve(ws);
+    });
+    // Kept for the socket's life: an error after the open must not go unhandled.
+    ws.on('error', () => {
+      clearTimeout(timer);
+      resolve(undefined);
+    });
+  });
 }

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
-import WebSocket from 'ws';
 import { sleep } from './chaos.util';
-import { FuzzConnection } from './fuzz.connection';
+import { FuzzConnection, openEngineSocket } from './fuzz.connection';
 
 const NAMESPACE = '/events';
 
@@ -26,24 +25,6 @@ function frameArbitrary(token: string): fc.Arbitrary<string | Buffer> {
   );
 }
 
-/** A raw WebSocket speaking Engine.IO by hand; resolves once the server's open packet arrived. */
-function open(url: string): Promise<WebSocket | undefined> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(`${url.replace('http', 'ws')}/socket.io/?EIO=4&transport=websocket`);
-    const timer = setTimeout(() => {
-      ws.terminate();
-      resolve(undefined);
-    }, 5000);
-    ws.once('message', () => {
-      clearTimeout(timer);
-      resolve(ws);
-    });
-    ws.on('error', () => {
-      clearTimeout(timer);
-      resolve(undefined);
-    });
-  });
-}
 
 /** What the fuzzer got through to the server. */
 export interface FuzzResult {
@@ -100,7 +81,7 @@ export async function hostileFrames(url: string, token: string): Promise<{ neste
   const nestedObject = `42${NAMESPACE},1["subscribe",${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}]`;
   const oversized = `42${NAMESPACE},["subscribe",{"streams":[{"stream":"${'x'.repeat(8 * 1024 * 1024)}"}]}]`;
   const attempt = async (frame: string): Promise<boolean> => {
-    const ws = await open(url);
+    const ws = await openEngineSocket(url);
     if (!ws) return false;
     const closed = new Promise<boolean>((resolve) => {
       ws.once('close', () => resolve(true));

@@ -1,21 +1,13 @@
 import type { StoredEvent } from './chaos-database';
+import type { DeliveryCounts } from './chaos.checker';
 import type { ChaosClient } from './chaos.client';
 
 /** What subscribed clients got of some streams, measured against what is stored. */
-export interface StreamVerdict {
-  /** Stored events × clients subscribed to their stream: deliveries that must happen. */
-  expected: number;
-  delivered: number;
-  lost: number;
-  duplicated: number;
-  reordered: number;
-  /** Delivered, but not stored under that seq (or stored with another id). */
-  unexpected: number;
+/** `expected` counts stored events; `unexpected` also counts an event stored with another id. */
+export interface StreamVerdict extends DeliveryCounts {
   /** Holes in a stored stream (its seqs not 1..N): the store itself lost or skipped one. */
   storeGaps: number;
-  reloads: number;
   skipped: number;
-  examples: string[];
 }
 
 /**
