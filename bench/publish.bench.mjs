@@ -14,9 +14,9 @@ const { Client } = backendRequire('pg');
 const EVENTS = Number(process.env.BENCH_PUBLISH_EVENTS ?? 20_000);
 const STREAMS = 100;
 const ROUNDS = Number(process.env.BENCH_PUBLISH_ROUNDS ?? 5);
+/** The backend's own publisher settings, with room for the whole workload at once. */
 const OPTIONS = {
-  batchWindowMs: 2,
-  maxBatchSize: 1000,
+  ...dist('websocket/websocket-options.types.js').DEFAULT_WEBSOCKET_OPTIONS.publisher,
   maxPending: 50_000,
   enqueueTimeoutMs: 30_000,
   storeTimeoutMs: 30_000,

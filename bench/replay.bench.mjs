@@ -19,6 +19,7 @@ async function seed(url) {
   const { EventStore } = dist('websocket/persistence/event-store.js');
   const { EventPublisher } = dist('websocket/persistence/event-publisher.service.js');
   const { prismaExecutor } = dist('websocket/persistence/sql-executor.js');
+  const { DEFAULT_WEBSOCKET_OPTIONS } = dist('websocket/websocket-options.types.js');
   const handle = openPostgres({ url });
   try {
     const task = await handle.prisma.task.create({
@@ -30,8 +31,7 @@ async function seed(url) {
       },
     });
     const publisher = new EventPublisher(new EventStore(prismaExecutor(handle.prisma)), {
-      batchWindowMs: 2,
-      maxBatchSize: 1000,
+      ...DEFAULT_WEBSOCKET_OPTIONS.publisher,
       maxPending: 50_000,
       enqueueTimeoutMs: 30_000,
       storeTimeoutMs: 30_000,

@@ -1,5 +1,6 @@
-// One process of the client swarm: many socket.io-client sockets that subscribe to
-// streams and count what arrives. Latency is receive time minus the envelope's
+// One process of the client swarm: many Socket.IO sockets (protocol-client.mjs, or
+// socket.io-client with BENCH_CLIENT=socket.io-client) that subscribe to streams and count
+// what arrives. Latency is receive time minus the envelope's
 // `occurredAt` (stamped by the server at publish time; one machine, one clock), kept as a
 // millisecond histogram so counting costs almost nothing per delivery. A client may name
 // its own server (`url`, for clients split over several nodes) and have no streams (an
@@ -8,8 +9,10 @@
 import { performance } from 'node:perf_hooks';
 import { rootRequire } from '../lib/backend.mjs';
 import { serveWorker } from '../lib/worker.mjs';
+import { connectProtocol } from './protocol-client.mjs';
 
 const { io } = rootRequire('socket.io-client');
+const USE_SOCKET_IO_CLIENT = process.env.BENCH_CLIENT === 'socket.io-client';
 
 const MAX_MS = 60_000;
 const sockets = [];
@@ -36,8 +39,31 @@ function onEvents(envelopes) {
   }
 }
 
+/** Resolves once the server acknowledged the client's subscription (or `join` for bare). */
+async function subscribeAll(socket, mode, client) {
+  if (!client.streams?.length) return;
+  if (mode === 'bare') {
+    await socket.emitWithAck('join', client.streams);
+    return;
+  }
+  const answer = await socket.emitWithAck('subscribe', { streams: client.streams.map((stream) => ({ stream })) });
+  const failed = answer.ok ? answer.results.filter((r) => !r.ok) : [answer];
+  if (failed.length > 0) throw new Error(`subscribe refused: ${JSON.stringify(failed[0])}`);
+}
+
 /** Connects one socket and subscribes it; resolves once the server acknowledged. */
-function connectOne(url, mode, client, localAddress) {
+async function connectOne(url, mode, client, localAddress) {
+  if (USE_SOCKET_IO_CLIENT) return connectSocketIo(url, mode, client, localAddress);
+  const socket = await connectProtocol(client.url ?? url, {
+    auth: mode === 'real' ? { token: client.token } : undefined,
+    localAddress,
+    onEvents,
+  });
+  sockets.push(socket);
+  await subscribeAll(socket, mode, client);
+}
+
+function connectSocketIo(url, mode, client, localAddress) {
   return new Promise((resolve, reject) => {
     const socket = io(`${client.url ?? url}/events`, {
       transports: ['websocket'],

@@ -136,7 +136,10 @@ export interface ClientToServerEvents {
 
 /** Server-to-client messages (the Socket.IO `ServerToClientEvents` generic). */
 export interface ServerToClientEvents {
-  /** One or more events of one stream, ascending `seq`, replayed or live. */
+  /**
+   * One or more events, replayed or live, ascending `seq` within each stream. One message
+   * may hold several streams' events (route each by its `stream`).
+   */
   events: (events: EventEnvelope[]) => void;
   /** A request without an acknowledgement callback failed. */
   error: (error: ErrorPayload & { event?: string }) => void;

@@ -23,7 +23,9 @@ export class WebsocketLifecycleService implements OnApplicationBootstrap, OnAppl
 
   onApplicationBootstrap(): void {
     this.retention.start();
-    if (this.options.headCheckIntervalMs > 0) {
+    // Alone (no Redis), every event reaches the dispatcher in-process and none can be lost
+    // on the way; the check is for messages between nodes that Redis dropped.
+    if (this.options.multiNode && this.options.headCheckIntervalMs > 0) {
       this.headTimer = setInterval(() => void this.dispatcher.checkHeads().catch(() => undefined), this.options.headCheckIntervalMs);
       this.headTimer.unref();
     }

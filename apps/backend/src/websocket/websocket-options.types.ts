@@ -1,9 +1,18 @@
 /** Tuning of the publish path (group commit). */
 export interface PublisherOptions {
-  /** How long the first event of a batch waits for company, in ms. @default 2 */
+  /**
+   * How long the first event of a batch waits for company, in ms; 0: until the end of the
+   * current turn of the event loop (what was published together is stored together).
+   * @default 0
+   */
   batchWindowMs: number;
   /** Most events in one INSERT. @default 1000 */
   maxBatchSize: number;
+  /**
+   * Most INSERTs being stored at once (on as many pool connections). Batches in flight
+   * never share a stream, so this adds concurrency only across streams. @default 4
+   */
+  maxInFlight: number;
   /** Most events accepted but not stored yet; beyond it callers wait (backpressure). @default 20000 */
   maxPending: number;
   /** How long a caller waits for room in a full queue before `unavailable`. @default 5000 */
@@ -73,7 +82,8 @@ export interface WebsocketModuleOptions {
   retention: RetentionOptions;
   /**
    * How often each node compares the heads of its subscribed streams with the database,
-   * so an event whose cross-node message was lost is still delivered. @default 1000
+   * so an event whose cross-node message was lost is still delivered. Only with several
+   * nodes (`multiNode`): alone, a node gets every event in-process. @default 1000
    */
   headCheckIntervalMs: number;
   /** How long a stream stays tracked on a node after its last subscriber left, in ms. @default 30000 */
@@ -88,7 +98,7 @@ export interface WebsocketModuleOptions {
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOrigins' | 'multiNode'> = {
-  publisher: { batchWindowMs: 2, maxBatchSize: 1000, maxPending: 20_000, enqueueTimeoutMs: 5000, storeTimeoutMs: 10_000 },
+  publisher: { batchWindowMs: 0, maxBatchSize: 1000, maxInFlight: 4, maxPending: 20_000, enqueueTimeoutMs: 5000, storeTimeoutMs: 10_000 },
   replay: { maxEvents: 10_000, pageSize: 500, maxConcurrent: 16 },
   retention: { maxAgeMs: 7 * 24 * 3600 * 1000, maxPerStream: 10_000, intervalMs: 60_000 },
   headCheckIntervalMs: 1000,

@@ -1,6 +1,7 @@
 import type { EventEnvelope } from '@taskdash/contract';
 import type { EventPublisher } from '../persistence/event-publisher.service';
 import type { AppNamespace } from '../socket.types';
+import { RoomBroadcaster } from './room-broadcaster';
 import type { StreamDispatcher } from './stream-dispatcher.service';
 
 /** Optional metrics hook, set with `observe`: `events` of one stream reached `sockets` local sockets. */
@@ -38,10 +39,8 @@ export class EventFanout {
 
   attach(namespace: AppNamespace, publisher: EventPublisher): void {
     this.namespace = namespace;
-    this.dispatcher.setEmitter((room, events) => {
-      namespace.local.to(room).emit('events', events);
-      this.observer?.emitted(events, namespace.adapter.rooms.get(room)?.size ?? 0);
-    });
+    const broadcaster = new RoomBroadcaster(namespace, (events, sockets) => this.observer?.emitted(events, sockets));
+    this.dispatcher.setEmitter((runs) => broadcaster.emit(runs));
     if (this.multiNode) {
       namespace.on('node:events', (events: EventEnvelope[]) => this.dispatcher.deliver(events));
       // A node that joins is missed for a second or two: meanwhile its dispatcher gets

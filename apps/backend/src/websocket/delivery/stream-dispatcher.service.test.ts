@@ -28,6 +28,13 @@ class FakeStore {
   async heads(): Promise<StreamHead[]> {
     return [{ name: STREAM, lastSeq: this.last, firstSeq: 1, epoch: EPOCH }];
   }
+  headQueries = 0;
+  async changedHeads(known: Array<{ name: string; lastSeq: number; epoch: string }>): Promise<StreamHead[]> {
+    this.headQueries++;
+    return known
+      .filter((k) => k.name === STREAM && (k.lastSeq < this.last || k.epoch !== EPOCH))
+      .map(() => ({ name: STREAM, lastSeq: this.last, firstSeq: 1, epoch: EPOCH }));
+  }
   async read(_stream: string, after: number, upTo: number, limit: number): Promise<EventEnvelope[]> {
     this.reads++;
     const out: EventEnvelope[] = [];
@@ -40,8 +47,12 @@ function setup() {
   const store = new FakeStore();
   const dispatcher = new StreamDispatcher(store as unknown as EventStore, 0);
   const emitted: number[] = [];
-  dispatcher.setEmitter((_room, events) => emitted.push(...events.map((e) => e.seq)));
-  return { store, dispatcher, emitted };
+  const messages: string[][] = [];
+  dispatcher.setEmitter((runs) => {
+    messages.push(runs.map((run) => run.room));
+    for (const run of runs) emitted.push(...run.events.map((e) => e.seq));
+  });
+  return { store, dispatcher, emitted, messages };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -73,6 +84,16 @@ describe('StreamDispatcher', () => {
     store.last = 2;
     await dispatcher.checkHeads();
     expect(emitted).toEqual([1, 2]);
+  });
+
+  it('hands the runs of one delivery to the emitter together, one run per stream', async () => {
+    const { store, dispatcher, messages } = setup();
+    const other = 'task:00000000-0000-4000-8000-000000000002';
+    await dispatcher.acquire(STREAM);
+    await dispatcher.acquire(other);
+    store.last = 2;
+    dispatcher.deliver([event(1), { ...event(1), stream: other, id: 'other-1' }, event(2)]);
+    expect(messages).toEqual([[`s:${STREAM}`, `s:${other}`]]);
   });
 
   it('keeps events that arrive while the head is being read', async () => {

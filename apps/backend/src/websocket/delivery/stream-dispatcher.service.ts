@@ -3,8 +3,17 @@ import type { EventEnvelope } from '@taskdash/contract';
 import type { EventStore, StreamHead } from '../persistence/event-store';
 import { streamRoom } from './stream-room.util';
 
-/** Emits a contiguous run of one stream's events to every local socket in its room. */
-export type RoomEmitter = (room: string, events: EventEnvelope[]) => void;
+/** A contiguous run of one stream's events, for every local socket in its room. */
+export interface RoomRun {
+  room: string;
+  events: EventEnvelope[];
+}
+
+/**
+ * Emits runs of different streams that became ready together (one stored batch), so that
+ * a socket in several of their rooms can get them in one message.
+ */
+export type RoomEmitter = (runs: readonly RoomRun[]) => void;
 
 /** What this node knows of a stream that has local subscribers. */
 export interface StreamState {
@@ -83,10 +92,12 @@ export class StreamDispatcher {
       if (event.seq > state.known) state.known = event.seq;
     }
     const touched = new Set(events.map((e) => e.stream));
+    const runs: RoomRun[] = [];
     for (const stream of touched) {
       const state = this.states.get(stream);
-      if (state) this.drain(state);
+      if (state) this.drain(state, runs);
     }
+    if (runs.length > 0) this.emitter?.(runs);
   }
 
   /**
@@ -160,19 +171,22 @@ export class StreamDispatcher {
     return head;
   }
 
-  /** Compares all tracked heads with the database and fills what a lost message left out. */
+  /**
+   * Compares all tracked heads with the database and fills what a lost message left out.
+   * The database answers only for streams that moved past what this node knows (nearly
+   * never, since every event also arrives as a message), so the check costs one small
+   * statement whatever the number of streams tracked.
+   */
   async checkHeads(): Promise<void> {
-    const streams = this.trackedStreams;
-    if (streams.length === 0) return;
-    const heads = await this.store.heads(streams);
-    await Promise.all(
-      heads.map(async (head) => {
-        const state = this.states.get(head.name);
-        if (!state) return;
-        this.observeHead(state, head);
-        if (state.known > state.head) await this.fill(state);
-      }),
-    );
+    if (this.states.size === 0) return;
+    const known = [...this.states.values()].map((state) => ({ name: state.stream, lastSeq: state.known, epoch: state.epoch }));
+    const moved = await this.store.changedHeads(known);
+    for (const head of moved) {
+      const state = this.states.get(head.name);
+      if (state) this.observeHead(state, head);
+    }
+    const behind = [...this.states.values()].filter((state) => state.known > state.head);
+    await Promise.all(behind.map((state) => this.fill(state)));
   }
 
   private observeHead(state: StreamState, head: StreamHead): void {
@@ -216,14 +230,17 @@ export class StreamDispatcher {
     state.buffer = NOTHING_HELD;
   }
 
-  /** Emits the contiguous run after `head`; starts a fill if something is missing. */
-  private drain(state: StreamState): void {
-    this.advance(state);
+  /** Adds the contiguous run after `head` to `runs`; starts a fill if something is missing. */
+  private drain(state: StreamState, runs: RoomRun[]): void {
+    this.advance(state, runs);
     if (state.buffer.size > 0 || state.known > state.head) void this.fill(state);
   }
 
-  /** Moves `head` over the buffered events that follow it and emits them as one message. */
-  private advance(state: StreamState): void {
+  /**
+   * Moves `head` over the buffered events that follow it: they go into `runs` when given,
+   * else out at once as one message.
+   */
+  private advance(state: StreamState, runs?: RoomRun[]): void {
     const run: EventEnvelope[] = [];
     for (let next = state.buffer.get(state.head + 1); next; next = state.buffer.get(state.head + 1)) {
       state.buffer.delete(next.seq);
@@ -231,7 +248,10 @@ export class StreamDispatcher {
       run.push(next);
     }
     if (state.buffer.size === 0) state.buffer = NOTHING_HELD;
-    if (run.length > 0) this.emitter?.(streamRoom(state.stream), run);
+    if (run.length === 0) return;
+    const ready = { room: streamRoom(state.stream), events: run };
+    if (runs) runs.push(ready);
+    else this.emitter?.([ready]);
   }
 
   private fill(state: StreamState): Promise<void> {

@@ -11,14 +11,24 @@ import type { SqlExecutor } from './sql-executor';
 class FaultyExecutor implements SqlExecutor {
   appends = 0;
   failBefore = false;
+  /** Appends that hold this stream fail before the statement while set. */
+  failStream: string | undefined;
+  /** Appends that hold this stream wait here before the statement. */
+  hold: { stream: string; until: Promise<void> } | undefined;
+  /** The streams of each append, in the order the statements were sent. */
+  readonly batches: string[][] = [];
   /** Runs the statement (it commits) and then reports a failure: an unknown commit outcome. */
   failAfterOnce = false;
 
   constructor(private readonly client: Client) {}
 
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    const streams = sql === EventStore.APPEND_SQL ? (params[0] as string[]) : [];
     if (sql === EventStore.APPEND_SQL) this.appends++;
     if (this.failBefore) throw new Error('connection refused');
+    if (this.failStream && streams.includes(this.failStream)) throw new Error('connection refused');
+    if (this.hold && streams.includes(this.hold.stream)) await this.hold.until;
+    if (streams.length > 0) this.batches.push(streams);
     const rows = (await this.client.query(sql, params)).rows as T[];
     if (this.failAfterOnce && sql === EventStore.APPEND_SQL) {
       this.failAfterOnce = false;
@@ -28,7 +38,7 @@ class FaultyExecutor implements SqlExecutor {
   }
 }
 
-const options = { batchWindowMs: 2, maxBatchSize: 1000, maxPending: 500, enqueueTimeoutMs: 200, storeTimeoutMs: 300 };
+const options = { batchWindowMs: 2, maxBatchSize: 1000, maxInFlight: 4, maxPending: 500, enqueueTimeoutMs: 200, storeTimeoutMs: 300 };
 
 describe('EventPublisher (the one publish path)', () => {
   let db: TestDatabase;
@@ -67,6 +77,41 @@ describe('EventPublisher (the one publish path)', () => {
     expect(emitted.map((e) => e.seq)).toEqual(results.map((e) => e.seq));
     const stored = await store.read(`task:${taskId}`, 0, 1000, 1000);
     expect(stored.map((e) => e.id)).toEqual(results.map((e) => e.id));
+  });
+
+  it("stores another stream's batch while one stream's batch is held, and never puts a stream in two batches at once", async () => {
+    const publisher = new EventPublisher(store, options);
+    const slow = randomUUID();
+    const fast = randomUUID();
+    let release!: () => void;
+    sql.hold = { stream: `task:${slow}`, until: new Promise<void>((resolve) => (release = resolve)) };
+    const held = publisher.publish(input(slow));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const later = publisher.publish(input(slow));
+    // The other stream's event is stored although the first INSERT has not returned.
+    const quick = await publisher.publish(input(fast));
+    expect(quick.seq).toBe(1);
+    release();
+    const [first, second] = await Promise.all([held, later]);
+    expect([first.seq, second.seq]).toEqual([1, 2]);
+    expect(sql.batches.filter((b) => b.includes(`task:${slow}`))).toEqual([[`task:${slow}`], [`task:${slow}`]]);
+  });
+
+  it("keeps a stream's publish order when its batch fails and is retried while other streams commit", async () => {
+    const publisher = new EventPublisher(store, { ...options, storeTimeoutMs: 5000 });
+    const failing = randomUUID();
+    const healthy = randomUUID();
+    sql.failStream = `task:${failing}`;
+    const a1 = publisher.publish(input(failing));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const a2 = publisher.publish(input(failing));
+    const b = await Promise.all(Array.from({ length: 5 }, () => publisher.publish(input(healthy))));
+    expect(b.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
+    sql.failStream = undefined;
+    const [first, second] = await Promise.all([a1, a2]);
+    expect([first.seq, second.seq]).toEqual([1, 2]);
+    const stored = await store.read(`task:${failing}`, 0, 10, 10);
+    expect(stored.map((e) => e.id)).toEqual([first.id, second.id]);
   });
 
   it('refuses an event that breaks the contract before anything is stored', async () => {

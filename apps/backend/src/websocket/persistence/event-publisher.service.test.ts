@@ -37,21 +37,28 @@ const until = async (condition: () => boolean) => {
 
 const deleted = () => ({ stream: STREAM, type: 'task.deleted' as const, payload: { taskId: TASK } });
 
+const OTHER_TASK = '00000000-0000-4000-8000-000000000002';
+const other = () => ({ stream: `task:${OTHER_TASK}`, type: 'task.deleted' as const, payload: { taskId: OTHER_TASK } });
+
+const publisherOver = (store: ManualStore) =>
+  new EventPublisher(store as unknown as EventStore, {
+    batchWindowMs: 0,
+    maxBatchSize: 1000,
+    maxInFlight: 4,
+    maxPending: 1000,
+    enqueueTimeoutMs: 1000,
+    storeTimeoutMs: 10_000,
+  });
+
 describe('EventPublisher pipelining', () => {
-  it('sends the next batch before fanning out the stored one, and keeps one append in flight', async () => {
+  it("sends a stream's next batch once its previous one is stored, and before fanning that one out", async () => {
     const store = new ManualStore();
-    const publisher = new EventPublisher(store as unknown as EventStore, {
-      batchWindowMs: 0,
-      maxBatchSize: 1000,
-      maxPending: 1000,
-      enqueueTimeoutMs: 1000,
-      storeTimeoutMs: 10_000,
-    });
+    const publisher = publisherOver(store);
     publisher.onStored((events) => store.log.push(`fanout ${events.map((e) => e.seq).join(',')}`));
 
     const first = publisher.publish(deleted());
     await until(() => store.inFlight === 1);
-    // Published while the first batch is being stored: they make up the second batch.
+    // Published while the first batch is being stored: same stream, so they wait for it.
     const rest = [publisher.publish(deleted()), publisher.publish(deleted())];
     await flushed();
     expect(store.inFlight).toBe(1);
@@ -66,5 +73,36 @@ describe('EventPublisher pipelining', () => {
     expect(stored.map((e) => e.seq)).toEqual([2, 3]);
     expect(store.log).toEqual(['append 1', 'append 2', 'fanout 1', 'fanout 2,3']);
     await publisher.drain();
+  });
+
+  it('stores batches of different streams at once, and what was published in one turn together', async () => {
+    const store = new ManualStore();
+    const publisher = publisherOver(store);
+    const first = publisher.publish(deleted());
+    await until(() => store.inFlight === 1);
+    // A stream with nothing in flight does not wait for the other stream's INSERT.
+    const both = [publisher.publish(other()), publisher.publish(other())];
+    await until(() => store.inFlight === 2);
+    expect(store.log).toEqual(['append 1', 'append 2']);
+    store.complete();
+    store.complete();
+    await Promise.all([first, ...both]);
+    await publisher.drain();
+  });
+
+  it("fans a stream's batches out in seq order when the later INSERT returns first, and drain waits for both", async () => {
+    const store = new ManualStore();
+    const publisher = publisherOver(store);
+    const fannedOut: number[] = [];
+    publisher.onStored((events) => fannedOut.push(...events.map((e) => e.seq)));
+    void publisher.publish(deleted());
+    await until(() => store.inFlight === 1);
+    void publisher.publish(deleted());
+    const drained = publisher.drain();
+    store.complete();
+    await until(() => store.inFlight === 1);
+    store.complete();
+    await drained;
+    expect(fannedOut).toEqual([1, 2]);
   });
 });

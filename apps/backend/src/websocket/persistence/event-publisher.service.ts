@@ -47,6 +47,8 @@ export interface PublisherObserver {
 
 interface Waiter {
   event: PendingEvent;
+  /** `performance.now()` when it was queued (for the batch window). */
+  queuedAt: number;
   deadline: number;
   resolve: (envelope: EventEnvelope) => void;
   reject: (error: Error) => void;
@@ -59,18 +61,34 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * The one publish path: validate against the contract, store in PostgreSQL, then hand the
- * stored envelopes to the fan-out. Concurrent publishes are group-committed: one flush at a
- * time takes up to `maxBatchSize` queued events into a single INSERT, so per-node order is
- * kept and the database sees few, large statements. A publish resolves only once its event
- * is stored; nothing is emitted before that.
+ * stored envelopes to the fan-out. Concurrent publishes are group-committed: a batch takes
+ * up to `maxBatchSize` queued events into a single INSERT. Up to `maxInFlight` batches are
+ * stored at once, on as many connections, but never two holding the same stream, so each
+ * stream's events are stored, numbered and fanned out in the order they were published.
+ * Under load the queue fills while INSERTs run and batches grow; when quiet, an event does
+ * not wait for another stream's INSERT. A publish resolves only once its event is stored;
+ * nothing is emitted before that.
  */
 export class EventPublisher {
   private readonly logger = new Logger(EventPublisher.name);
-  private readonly queue: Waiter[] = [];
+  private queue: Waiter[] = [];
   private readonly spaceWaiters: Array<() => void> = [];
   private readonly listeners: StoredListener[] = [];
-  private flushing = false;
-  private timer: NodeJS.Timeout | undefined;
+  /** Batches being stored, and the streams they hold (each in at most one of them). */
+  private inFlight = 0;
+  /** Batches taken and not yet fanned out (`drain` waits for them too). */
+  private unsettled = 0;
+  private readonly storing = new Set<string>();
+  /** Per stream, the fan-out of its latest stored batch while that is still to come. */
+  private readonly fanningOut = new Map<string, Promise<void>>();
+  /**
+   * Set when everything queued belongs to streams being stored: nothing can go before a
+   * store completes, so publishing does not scan the queue again (that scan, per publish,
+   * made a full queue quadratic).
+   */
+  private blocked = false;
+  /** The timer (or immediate) that will start the next batch. */
+  private wakeup: NodeJS.Timeout | NodeJS.Immediate | undefined;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   private observer: PublisherObserver | undefined;
@@ -100,6 +118,7 @@ export class EventPublisher {
     return new Promise<EventEnvelope<T>>((resolve, reject) => {
       this.queue.push({
         event,
+        queuedAt: performance.now(),
         deadline: Date.now() + this.options.storeTimeoutMs,
         resolve: resolve as (envelope: EventEnvelope) => void,
         reject,
@@ -116,7 +135,7 @@ export class EventPublisher {
   /** Refuses new events and resolves once everything accepted so far is stored or failed. */
   async drain(): Promise<void> {
     this.closed = true;
-    if (this.queue.length === 0 && !this.flushing) return;
+    if (this.queue.length === 0 && this.unsettled === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -158,48 +177,94 @@ export class EventPublisher {
     });
   }
 
+  /**
+   * Starts the batches that may go now. A batch waits `batchWindowMs` from its oldest event
+   * for company (with 0, until the end of the current turn of the event loop, so that
+   * everything published together goes together), unless it is full; it goes only while
+   * fewer than `maxInFlight` are being stored. After a store completes, what queued
+   * meanwhile has waited long enough and goes at once.
+   */
   private schedule(): void {
-    if (this.flushing || this.timer) return;
-    if (this.queue.length >= this.options.maxBatchSize || this.options.batchWindowMs <= 0) {
-      void this.flush();
+    if (this.wakeup || this.blocked || this.queue.length === 0 || this.inFlight >= this.options.maxInFlight) return;
+    const wait = this.options.batchWindowMs - (performance.now() - this.queue[0]!.queuedAt);
+    if (this.queue.length >= this.options.maxBatchSize || (wait <= 0 && this.options.batchWindowMs > 0)) {
+      this.pump();
       return;
     }
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.options.batchWindowMs);
+    const go = () => {
+      this.wakeup = undefined;
+      this.pump();
+    };
+    this.wakeup = wait > 0 ? setTimeout(go, wait) : setImmediate(go);
+  }
+
+  /** Sends batches while there is room in flight and something that may go. */
+  private pump(): void {
+    while (this.inFlight < this.options.maxInFlight) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) {
+        this.blocked = this.queue.length > 0;
+        break;
+      }
+      this.wakeSpaceWaiters();
+      this.inFlight++;
+      this.unsettled++;
+      const streams = new Set(batch.map((waiter) => waiter.event.stream));
+      // A stream's previous batch may be stored and not fanned out yet: this one follows it.
+      const earlier = new Set<Promise<void>>();
+      let fannedOut!: () => void;
+      const done = new Promise<void>((resolve) => (fannedOut = resolve));
+      for (const stream of streams) {
+        this.storing.add(stream);
+        const previous = this.fanningOut.get(stream);
+        if (previous) earlier.add(previous);
+        this.fanningOut.set(stream, done);
+      }
+      void this.storeBatch(batch).then(async (settlements) => {
+        await this.stored(streams, settlements, earlier);
+        for (const stream of streams) if (this.fanningOut.get(stream) === done) this.fanningOut.delete(stream);
+        fannedOut();
+      });
+    }
   }
 
   /**
-   * Stores batches one at a time (one INSERT in flight keeps per-node order), pipelined
-   * with the fan-out: when a batch is stored, the next INSERT goes out first and the stored
-   * batch is fanned out while the database works on it. Fan-out is synchronous and, on a
-   * busy node, takes as long as the INSERT; done the other way round the two add up.
+   * A batch is stored. What queued meanwhile (it has waited a whole store) goes first, then
+   * the batch is fanned out while the database works on the next one: `pg` writes a
+   * statement on the next tick, and fan-out, synchronous, takes as long as an INSERT on a
+   * busy node; done the other way round the two would add up. A batch is fanned out after
+   * the batches before it that share a stream, so each stream is fanned out in seq order.
    */
-  private async flush(): Promise<void> {
-    this.flushing = true;
-    try {
-      let inFlight = this.storeNext();
-      while (inFlight) {
-        const stored = await inFlight;
-        inFlight = this.storeNext();
-        // `pg` writes the next statement on the next tick; let it go before the fan-out.
-        if (inFlight) await new Promise<void>((resolve) => setImmediate(resolve));
-        for (const [waiters, envelopes] of stored) this.settle(waiters, envelopes);
-      }
-    } finally {
-      this.flushing = false;
-      if (this.queue.length > 0) this.schedule();
-      else this.idleWaiters.splice(0).forEach((wake) => wake());
-    }
+  private async stored(streams: ReadonlySet<string>, settlements: Settlement[], earlier: ReadonlySet<Promise<void>>): Promise<void> {
+    this.inFlight--;
+    this.blocked = false;
+    for (const stream of streams) this.storing.delete(stream);
+    const before = this.inFlight;
+    if (this.queue.length > 0) this.pump();
+    if (this.inFlight > before) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (earlier.size > 0) await Promise.all(earlier);
+    for (const [waiters, envelopes] of settlements) this.settle(waiters, envelopes);
+    this.unsettled--;
+    if (this.queue.length === 0 && this.unsettled === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
   }
 
-  /** Takes the next batch off the queue and starts storing it; `undefined` when empty. */
-  private storeNext(): Promise<Settlement[]> | undefined {
-    if (this.queue.length === 0) return undefined;
-    const batch = this.queue.splice(0, this.options.maxBatchSize);
-    this.wakeSpaceWaiters();
-    return this.storeBatch(batch);
+  /**
+   * The next batch: queued events in order, up to `maxBatchSize`, leaving out every stream
+   * that a batch in flight is storing (and so, to keep its order, that stream's later events
+   * too). A stream is thus in at most one INSERT at a time: its events are stored in the
+   * order they were published, even when a batch fails and is retried while others commit.
+   */
+  private takeBatch(): Waiter[] {
+    const max = this.options.maxBatchSize;
+    if (this.storing.size === 0) return this.queue.splice(0, max);
+    const batch: Waiter[] = [];
+    const rest: Waiter[] = [];
+    for (const waiter of this.queue) {
+      if (batch.length < max && !this.storing.has(waiter.event.stream)) batch.push(waiter);
+      else rest.push(waiter);
+    }
+    if (batch.length > 0) this.queue = rest;
+    return batch;
   }
 
   private wakeSpaceWaiters(): void {
