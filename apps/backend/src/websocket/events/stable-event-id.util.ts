@@ -1,11 +1,12 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * A uuid (version 5 layout) derived from `key`: the same fact always gets the same event
  * id, so a producer that re-derives events after a crash can check which are stored.
  */
 export function stableEventId(key: string): string {
-  const bytes = createHash('sha1').update(key).digest().subarray(0, 16);
+  // One-shot `hash` (Node >= 20.12) costs half of a createHash/update/digest chain.
+  const bytes = hash('sha1', key, 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6]! & 0x0f) | 0x50;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

@@ -23,7 +23,7 @@ class FaultyExecutor implements SqlExecutor {
   constructor(private readonly client: Client) {}
 
   async query<T>(sql: string, params: unknown[]): Promise<T[]> {
-    const streams = sql === EventStore.APPEND_SQL ? (params[0] as string[]) : [];
+    const streams = sql === EventStore.APPEND_SQL ? (JSON.parse(params[0] as string) as Array<[string]>).map(([stream]) => stream) : [];
     if (sql === EventStore.APPEND_SQL) this.appends++;
     if (this.failBefore) throw new Error('connection refused');
     if (this.failStream && streams.includes(this.failStream)) throw new Error('connection refused');
