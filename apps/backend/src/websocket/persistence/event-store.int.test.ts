@@ -115,4 +115,19 @@ describe('EventStore on PostgreSQL', () => {
     const [appended] = await store.append([event(stream)]);
     expect(appended).toMatchObject({ seq: 1, epoch: first.epoch });
   });
+
+  it('answers a head check only for the streams that moved past what the caller knows', async () => {
+    const store = new EventStore(pgExecutor(await connect()));
+    const [quiet, moved, reset] = [`task:${randomUUID()}`, `task:${randomUUID()}`, `task:${randomUUID()}`];
+    await store.append([event(quiet), event(moved), event(moved), event(reset)]);
+    const [q, m, r] = await store.heads([quiet, moved, reset]).then((heads) => [quiet, moved, reset].map((name) => heads.find((h) => h.name === name)!));
+    const changed = await store.changedHeads([
+      { name: quiet, lastSeq: q!.lastSeq, epoch: q!.epoch },
+      { name: moved, lastSeq: 1, epoch: m!.epoch },
+      { name: reset, lastSeq: r!.lastSeq, epoch: randomUUID() },
+      { name: `task:${randomUUID()}`, lastSeq: 0, epoch: randomUUID() },
+    ]);
+    expect(changed.map((h) => [h.name, h.lastSeq]).sort()).toEqual([[moved, 2], [reset, 1]].sort());
+    expect(await store.changedHeads([])).toEqual([]);
+  });
 });
