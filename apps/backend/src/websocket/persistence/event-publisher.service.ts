@@ -79,8 +79,6 @@ export class EventPublisher {
   /** Batches taken and not yet fanned out (`drain` waits for them too). */
   private unsettled = 0;
   private readonly storing = new Set<string>();
-  /** Per stream, the fan-out of its latest stored batch while that is still to come. */
-  private readonly fanningOut = new Map<string, Promise<void>>();
   /**
    * Set when everything queued belongs to streams being stored: nothing can go before a
    * store completes, so publishing does not scan the queue again (that scan, per publish,
@@ -210,21 +208,8 @@ export class EventPublisher {
       this.inFlight++;
       this.unsettled++;
       const streams = new Set(batch.map((waiter) => waiter.event.stream));
-      // A stream's previous batch may be stored and not fanned out yet: this one follows it.
-      const earlier = new Set<Promise<void>>();
-      let fannedOut!: () => void;
-      const done = new Promise<void>((resolve) => (fannedOut = resolve));
-      for (const stream of streams) {
-        this.storing.add(stream);
-        const previous = this.fanningOut.get(stream);
-        if (previous) earlier.add(previous);
-        this.fanningOut.set(stream, done);
-      }
-      void this.storeBatch(batch).then(async (settlements) => {
-        await this.stored(streams, settlements, earlier);
-        for (const stream of streams) if (this.fanningOut.get(stream) === done) this.fanningOut.delete(stream);
-        fannedOut();
-      });
+      for (const stream of streams) this.storing.add(stream);
+      void this.storeBatch(batch).then((settlements) => this.stored(streams, settlements));
     }
   }
 
@@ -233,15 +218,14 @@ export class EventPublisher {
    * the batch is fanned out while the database works on the next one: sending a statement is
    * synchronous (`pg` writes it to an idle pooled connection at once), and fan-out, also
    * synchronous, takes as long as an INSERT on a busy node; done the other way round the two
-   * would add up. A batch is fanned out after the batches before it that share a stream, so
-   * each stream is fanned out in seq order.
+   * would add up. Nothing waits in between, so a stream's next batch, sent here, cannot
+   * come back before this one is fanned out: each stream is fanned out in seq order.
    */
-  private async stored(streams: ReadonlySet<string>, settlements: Settlement[], earlier: ReadonlySet<Promise<void>>): Promise<void> {
+  private stored(streams: ReadonlySet<string>, settlements: Settlement[]): void {
     this.inFlight--;
     this.blocked = false;
     for (const stream of streams) this.storing.delete(stream);
     if (this.queue.length > 0) this.pump();
-    if (earlier.size > 0) await Promise.all(earlier);
     for (const [waiters, envelopes] of settlements) this.settle(waiters, envelopes);
     this.unsettled--;
     if (this.queue.length === 0 && this.unsettled === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
