@@ -33,10 +33,11 @@ const WS_OPEN = 1;
  * own buffer, the ready frame goes straight to `ws`' sender, which is where Engine.IO
  * would put it too (its `wsPreEncodedFrame` path), without the packet object, the
  * `flush`/`drain`/`ready` events and the per-write callback Engine.IO adds around each
- * write: half of fan-out's JavaScript time per message. The write lands on the TCP socket
- * in call order with Engine.IO's own, so order is kept; it is counted in `bufferedAmount`,
- * so the slow-consumer limit still sees it. Anything else (long-polling, a packet already
- * waiting, compression) goes through Engine.IO as usual.
+ * write (measured: a node fanning out 45,000 deliveries/s went from 78-81% of a core to
+ * 58%). The write lands on the TCP socket in call order with Engine.IO's own, so order is
+ * kept; it is counted in `bufferedAmount`, so the slow-consumer limit still sees it.
+ * Anything else (long-polling, a packet already waiting, compression) goes through
+ * Engine.IO as usual.
  */
 export function writePacket(socket: AppSocket, encoded: EncodedPacket): void {
   const conn = socket.conn as unknown as EngineSocket;
