@@ -110,7 +110,8 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
     const p = producer;
     // A full run takes minutes per scenario: say how far it is.
     progress = size.full ? setInterval(() => log(`${scenario.name}: ${p.acked.size} of ${size.events} events acknowledged`), 60_000) : undefined;
-    await waitFor(() => p.acked.size >= size.events / 4, producerBudgetMs(size.events / 4), 'a quarter of the events');
+    const crashed = () => (env.crashes.length > 0 ? `${env.crashes.length} process(es) crashed` : undefined);
+    await waitFor(() => p.acked.size >= size.events / 4, producerBudgetMs(size.events / 4), 'a quarter of the events', 50, crashed);
     // Right before the fault, so that the fault finds the workload mid-run.
     workload = scenario.workload?.({ env, size, random, notes });
     await workload?.start();
@@ -119,7 +120,7 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
     await scenario.fault(ctx);
     notes.faultS = Math.round((Date.now() - faultStart) / 100) / 10;
     const minEnd = Date.now() + 1000;
-    await waitFor(() => p.acked.size >= size.events && Date.now() >= minEnd, producerBudgetMs(size.events), 'all events acknowledged');
+    await waitFor(() => p.acked.size >= size.events && Date.now() >= minEnd, producerBudgetMs(size.events), 'all events acknowledged', 50, crashed);
     await producer.stop();
     clearInterval(progress);
     notes.httpFailures = producer.failures;

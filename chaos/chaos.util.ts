@@ -4,9 +4,21 @@ import { createServer } from 'node:net';
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls `check` until it is true; throws `what` after `timeoutMs`. Every wait in the harness is bounded. */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 50): Promise<void> {
+/**
+ * Polls `check` until it holds, for at most `timeoutMs`. `giveUp` ends the wait at once with
+ * its reason (a crashed node: the rest of a full run's half-hour budget would only wait).
+ */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 50,
+  giveUp: () => string | undefined = () => undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const reason = giveUp();
+    if (reason) throw new Error(`stopped waiting for ${what}: ${reason}`);
     try {
       if (await check()) return;
     } catch {

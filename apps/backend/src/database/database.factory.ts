@@ -17,11 +17,27 @@ export interface PostgresOptions {
   poolSize?: number;
 }
 
-/** Connects to a PostgreSQL server through a `pg` pool that the Prisma adapter uses. */
-export function openPostgres(options: PostgresOptions): DatabaseHandle {
+/**
+ * A `pg` pool whose connections can never crash the process. The pool listens for errors
+ * only on idle connections: from checkout to release a connection has no `error` listener
+ * of `pg-pool`'s, and one that has no query running when the server ends it (a terminated
+ * backend, a restart) emits an `error` nobody hears, which Node turns into an exit. That
+ * happened under `pg_terminate_backend`: a new connection's ReadyForQuery and the FATAL that
+ * followed it came in one read, after the pool handed the connection to a caller who would
+ * attach its own listener a microtask later. The connection is still marked unusable, so
+ * the pool drops it on release; its query, if any, fails as before.
+ */
+export function openPool(options: PostgresOptions): Pool {
   const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+/** Connects to a PostgreSQL server through a `pg` pool that the Prisma adapter uses. */
+export function openPostgres(options: PostgresOptions): DatabaseHandle {
+  const pool = openPool(options);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     mode: 'postgres',
