@@ -67,6 +67,10 @@ export class ChaosEnvironment {
       SHUTDOWN_TIMEOUT_SEC: '10',
       HEALTH_SAMPLE_INTERVAL_MS: '0',
       QUEUE_OVERVIEW_INTERVAL_MS: '0',
+      // The stored events are the checkers' ground truth: retention must not trim it. At full
+      // size the queue's stream passes 60,000 events, and the default cap of 10,000 purged
+      // the older jobs' events mid-run (they read as jobs that never ended).
+      RETENTION_MAX_PER_STREAM: '100000000',
       ...extra,
     };
   }
