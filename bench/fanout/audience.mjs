@@ -4,6 +4,9 @@
 // group t % groups).
 import { api, signToken } from '../lib/server.mjs';
 
+/** The fan-out benchmarks' audience: every client on 10 of 100 task streams. */
+export const FANOUT_SHAPE = Object.freeze({ streams: 100, perClient: 10 });
+
 export function createAudience({ clients, streams, perClient }) {
   const groups = streams / perClient;
   const users = Array.from({ length: clients }, (_, i) => `bench-user-${i}`);

@@ -33,6 +33,9 @@ const callAll = (workers, cmd, args, timeoutMs) =>
   Promise.all(workers.map((w) => w.call(cmd, args, timeoutMs)));
 export const log = (line) => console.error(`  ${line}`);
 
+/** Throughput-only steps: the side's clients count envelopes without parsing (no latencies). */
+export const countOnly = (side, fast) => callAll(side.swarm, 'counting', { fast });
+
 /**
  * A side with its client processes. `clients`: `{ token?, streams, url? }` each (a client
  * without `url` connects to `url`); `mode`: `real` (auth + subscribe) or `bare` (join).
