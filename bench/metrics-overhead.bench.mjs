@@ -207,7 +207,6 @@ export async function run() {
     const scrapes = [];
     // Warm-up (JIT, connection pools, prepared statements), not counted.
     for (const side of [on, off]) await measuredStep(side, SATURATING_RATE, []);
-    const fixedRate = FIXED_RATE;
     const idle = await idleCpu(on, off, scrapes);
     // At saturation the clients parsing ~1M deliveries/s took more CPU than the server and
     // starved it (runnable but waiting for a core about half the time), so the figure
@@ -215,7 +214,7 @@ export async function run() {
     await Promise.all([countOnly(on, true), countOnly(off, true)]);
     const saturated = await runPairs(on, off, scrapes, SATURATING_RATE, 'saturated');
     await Promise.all([countOnly(on, false), countOnly(off, false)]);
-    const fixed = await runPairs(on, off, scrapes, fixedRate, `fixed ${fixedRate} ev/s`);
+    const fixed = await runPairs(on, off, scrapes, FIXED_RATE, `fixed ${FIXED_RATE} ev/s`);
     const final = await scrape(on.url);
     const summary = (pairs) => ({
       deliveriesPerSec: {
@@ -240,7 +239,7 @@ export async function run() {
         pairs: PAIRS,
         stepMs: STEP_MS,
         saturatingRateEventsPerSec: SATURATING_RATE,
-        fixedRateEventsPerSec: fixedRate,
+        fixedRateEventsPerSec: FIXED_RATE,
         load: 'in-process: EventPublisher.publish, rate/100 events every 10 ms; sides one at a time, alternating',
         healthSampleMs: SAMPLE_MS,
         scrapeEveryMs: SCRAPE_MS,
@@ -273,7 +272,7 @@ export async function run() {
         {
           // What a CPU-bound node can serve is inversely proportional to its CPU per delivery;
           // measured at the same offered load on both sides, so batching is the same too.
-          name: `fan-out capacity (deliveries per server CPU-second at ${fixedRate} ev/s), metrics on vs off`,
+          name: `fan-out capacity (deliveries per server CPU-second at ${FIXED_RATE} ev/s), metrics on vs off`,
           measured: `${fix.pairs.map((p) => p.on.deliveriesPerCpuSec).join('/')} vs ${fix.pairs.map((p) => p.off.deliveriesPerCpuSec).join('/')}: median round ratio ${pct(fix.deliveriesPerCpuSecRatio)}`,
           target: `>= ${TARGET * 100}%`,
           pass: fix.deliveriesPerCpuSecRatio >= TARGET,

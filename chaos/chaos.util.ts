@@ -3,10 +3,10 @@ import { createServer } from 'node:net';
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Polls `check` until it is true; throws `what` after `timeoutMs`. Every wait in the harness is bounded. */
 /**
- * Polls `check` until it holds, for at most `timeoutMs`. `giveUp` ends the wait at once with
- * its reason (a crashed node: the rest of a full run's half-hour budget would only wait).
+ * Polls `check` until it is true; throws `what` after `timeoutMs`. Every wait in the harness
+ * is bounded. `giveUp` ends the wait at once with its reason (a crashed node: the rest of a
+ * full run's half-hour budget would only wait).
  */
 export async function waitFor(
   check: () => boolean | Promise<boolean>,
