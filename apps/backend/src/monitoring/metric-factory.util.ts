@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { BucketHistogram } from './bucket-histogram.metric';
 import { METRIC_PREFIX } from './metrics.constants';
 
 /** Bucket sets, in base units (seconds, events). */
@@ -48,6 +49,11 @@ export class MetricFactory {
       labelNames,
       registers: [this.registry],
     });
+  }
+
+  /** A label-less histogram for per-event observations (see `BucketHistogram`). */
+  bucketHistogram(name: string, help: string, buckets: readonly number[]): BucketHistogram {
+    return new BucketHistogram(METRIC_PREFIX + name, help, buckets, this.registry);
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type SlowViewerAction,
 } from './metric-labels.util';
 import { preset, presetHistogram } from './metric-factory.util';
+import { isoMillis } from './iso-millis.util';
 import { METRICS_REGISTRY } from './metrics.constants';
 
 const withOther = (values: Iterable<string>): string[] => [...values, OTHER];
@@ -82,8 +83,23 @@ export class WebsocketMetricsService implements PublisherObserver, FanoutObserve
   }
 
   stored(events: readonly EventEnvelope[]): void {
-    for (const event of events)
-      (this.publishedByType.get(event.type) ?? this.m.published.labels(OTHER)).inc();
+    // One increment per run of one type (a stored batch is mostly one or two runs), not per event.
+    let type = events[0]?.type;
+    let run = 0;
+    for (const event of events) {
+      if (event.type === type) {
+        run++;
+        continue;
+      }
+      this.countPublished(type!, run);
+      type = event.type;
+      run = 1;
+    }
+    if (run > 0) this.countPublished(type!, run);
+  }
+
+  private countPublished(type: string, count: number): void {
+    (this.publishedByType.get(type) ?? this.m.published.labels(OTHER)).inc(count);
   }
 
   storeFailed(): void {
@@ -99,7 +115,7 @@ export class WebsocketMetricsService implements PublisherObserver, FanoutObserve
     if (sockets > 0) this.m.delivered.inc(events.length * sockets);
     const now = Date.now();
     for (const event of events)
-      this.m.publishToEmit.observe(Math.max(0, now - Date.parse(event.occurredAt)) / 1000);
+      this.m.publishToEmit.observe(Math.max(0, now - isoMillis(event.occurredAt)) / 1000);
   }
 
   decided(outcome: 'recovered' | RecoveryFailure): void {
