@@ -10,17 +10,24 @@ export interface PurgeResult {
 // First move each stream's `first_seq` past what must go (by count and by age), then delete
 // below it. A replay checks `first_seq` before reading, and a page that is no longer
 // contiguous ends the replay with `history_expired`, so a purge never yields a silent gap.
+// - The streams' rows are locked in name order, the order an append locks them in: locked in
+//   table order, a purge and an append touching two of the same streams deadlocked, and
+//   PostgreSQL broke it after `deadlock_timeout` (1 s) of stalled publishing.
+// - Events past the age limit are found through the `stored_at` index, so a purge reads only
+//   what it removes (the per-stream lookup it replaced could walk each stream's whole history
+//   backwards through the primary key when nothing was old).
 const ADVANCE_SQL = `
-WITH cut AS (
-  SELECT s.name,
-         GREATEST(
-           s.last_seq - $1::bigint + 1,
-           COALESCE((SELECT max(e.seq) + 1 FROM events e WHERE e.stream = s.name AND e.stored_at < $2::timestamptz), 0)
-         ) AS new_first
-  FROM event_streams s
+WITH aged AS (
+  SELECT stream, max(seq) + 1 AS past FROM events WHERE stored_at < $2::timestamptz GROUP BY stream
+), due AS (
+  SELECT s.name, GREATEST(s.last_seq - $1::bigint + 1, COALESCE(a.past, 0)) AS new_first
+  FROM event_streams s LEFT JOIN aged a ON a.stream = s.name
+  WHERE GREATEST(s.last_seq - $1::bigint + 1, COALESCE(a.past, 0)) > s.first_seq
+  ORDER BY s.name
+  FOR NO KEY UPDATE OF s
 )
-UPDATE event_streams s SET first_seq = cut.new_first
-FROM cut WHERE s.name = cut.name AND cut.new_first > s.first_seq
+UPDATE event_streams s SET first_seq = due.new_first
+FROM due WHERE s.name = due.name AND due.new_first > s.first_seq
 RETURNING s.name`;
 
 const DELETE_SQL = `
@@ -44,7 +51,9 @@ export class RetentionService {
   start(): void {
     if (this.options.intervalMs <= 0 || this.timer) return;
     this.timer = setInterval(() => {
-      this.purge().catch((error: Error) => this.logger.warn({ msg: 'retention purge failed', error: error.message }));
+      this.purge().catch((error: Error) =>
+        this.logger.warn({ msg: 'retention purge failed', error: error.message }),
+      );
     }, this.options.intervalMs);
     this.timer.unref();
   }
@@ -56,7 +65,10 @@ export class RetentionService {
 
   async purge(now: Date = new Date()): Promise<PurgeResult> {
     const cutoff = new Date(now.getTime() - this.options.maxAgeMs);
-    const advanced = await this.sql.query<{ name: string }>(ADVANCE_SQL, [this.options.maxPerStream, cutoff.toISOString()]);
+    const advanced = await this.sql.query<{ name: string }>(ADVANCE_SQL, [
+      this.options.maxPerStream,
+      cutoff.toISOString(),
+    ]);
     if (advanced.length === 0) return { streams: 0, events: 0 };
     const [deleted] = await this.sql.query<{ n: number }>(DELETE_SQL, [advanced.map((row) => row.name)]);
     const result = { streams: advanced.length, events: Number(deleted?.n ?? 0) };
