@@ -93,13 +93,17 @@ async function settle(swarm) {
   }
 }
 
-/** One step at `rate` events/s; deliveries/s and latency over its steady part (after warmMs). */
-export async function step(side, rate, windowMs, subscribersPerStream) {
-  const { warmMs } = side.plan;
+/**
+ * One step at `rate` events/s; deliveries/s and latency over its steady part (after warmMs).
+ * `options` may override the plan's `warmMs` and the publisher's `maxOutstanding` (events
+ * offered but not yet stored, beyond which offered events are skipped).
+ */
+export async function step(side, rate, windowMs, subscribersPerStream, options = {}) {
+  const warmMs = options.warmMs ?? side.plan.warmMs;
   await callAll(side.swarm, 'total', { reset: true });
   const running = side.load.call(
     'run',
-    { rate, durationMs: warmMs + windowMs, streams: side.streams },
+    { rate, durationMs: warmMs + windowMs, streams: side.streams, maxOutstanding: options.maxOutstanding },
     120_000,
   );
   await sleep(warmMs);

@@ -23,9 +23,14 @@ let app;
 let runtime;
 let url;
 
-/** Batch INSERTs so far, from the app's own metrics (`taskdash_publish_write_seconds`). */
+/**
+ * Batch INSERTs so far, from the app's own metrics (`taskdash_publish_write_seconds`); NaN
+ * when metrics are off.
+ */
 async function writeTotals() {
-  const text = await (await globalThis.fetch(`${url}/metrics`)).text();
+  const token = process.env.METRICS_TOKEN;
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
+  const text = await (await globalThis.fetch(`${url}/metrics`, { headers })).text();
   const value = (name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
   return {
     seconds: value('taskdash_publish_write_seconds_sum'),
