@@ -79,8 +79,14 @@ const TARGET = 0.97;
 const SAMPLE_MS = Number(process.env.BENCH_OVERHEAD_SAMPLE_MS ?? 2000);
 const SCRAPE_MS = Number(process.env.BENCH_OVERHEAD_SCRAPE_MS ?? 5000);
 const IDLE_MS = 10_000;
-/** Offered at saturation: more than a two-core machine stores (it takes 5,000-8,000/s). */
-const SATURATING_RATE = Number(process.env.BENCH_OVERHEAD_SATURATING_RATE ?? 15_000);
+/**
+ * Offered at saturation: more than either side stores, so both skip events and what they
+ * deliver is their capacity. Prioritised (below), a server stored up to ~15,000/s here; at
+ * 15,000 offered both sides delivered what was offered and the ratio said nothing.
+ */
+const SATURATING_RATE = Number(process.env.BENCH_OVERHEAD_SATURATING_RATE ?? 30_000);
+/** A side stored at most this share of what was offered, or the step was not saturated. */
+const SATURATED_SHARE = 0.9;
 /** Events/s at fixed load: 100,000 deliveries/s, well below saturation. */
 const FIXED_RATE = Number(process.env.BENCH_OVERHEAD_FIXED_RATE ?? 1000);
 
@@ -264,9 +270,15 @@ export async function run() {
       },
       throughputRatio: median(pairs.map((p) => p.ratio)),
       deliveriesPerCpuSecRatio: median(pairs.map((p) => p.cpuRatio)),
+      publishedPerSec: {
+        on: median(pairs.map((p) => p.on.publishedPerSec)),
+        off: median(pairs.map((p) => p.off.publishedPerSec)),
+      },
       pairs,
     });
     const sat = summary(saturated);
+    // Both sides must have left offered events unstored, or the ratio compares the offered rate with itself.
+    const saturatedBoth = Math.max(sat.publishedPerSec.on, sat.publishedPerSec.off) <= SATURATED_SHARE * SATURATING_RATE;
     const healthSample = sampleCost(final.text);
     const components = await componentCosts();
     const fix = summary(fixed);
@@ -328,9 +340,11 @@ export async function run() {
           name: 'fan-out deliveries/s at saturation, metrics on vs off',
           measured:
             `${sat.deliveriesPerSec.on}/s vs ${sat.deliveriesPerSec.off}/s: median round ratio ${pct(sat.throughputRatio)} ` +
-            `(rounds ${spread(sat.pairs)})${priorityRefused.length ? `; priorities not set: ${priorityRefused.join(', ')}` : ''}`,
+            `(rounds ${spread(sat.pairs)}); stored ${sat.publishedPerSec.on} vs ${sat.publishedPerSec.off} of ${SATURATING_RATE} events/s offered` +
+            `${saturatedBoth ? '' : ' (NOT saturated: no capacity measured)'}` +
+            `${priorityRefused.length ? `; priorities not set: ${priorityRefused.join(', ')}` : ''}`,
           target: `>= ${TARGET * 100}%`,
-          pass: sat.throughputRatio >= TARGET,
+          pass: saturatedBoth && sat.throughputRatio >= TARGET,
         },
       ],
     };
