@@ -51,7 +51,7 @@ const SATURATED = {
 // for one 20-30% of the time, and the round ratios spread from 0.76 to 1.21, far more than the
 // 3% to resolve. So for the saturated steps the clients, which only measure, yield (nice 10)
 // and the server under test comes first (nice -5, as if it had its own machine); PostgreSQL
-// stays at 0. The rounds then spread 0.98-1.04. The fixed-rate steps run at normal priority.
+// stays at 0. The rounds then spread 0.86-1.07. The fixed-rate steps run at normal priority.
 const SATURATED_NICE = {
   clients: Number(process.env.BENCH_OVERHEAD_CLIENT_NICE ?? 10),
   server: Number(process.env.BENCH_OVERHEAD_SERVER_NICE ?? -5),
@@ -202,10 +202,8 @@ async function idleCpu(on, off, scrapes) {
 }
 
 /** One step of a side at `rate`, the `on` side scraped meanwhile; deliveries per server CPU-second added. */
-async function measuredStep(side, rate, scrapes) {
-  const saturated = rate === SATURATING_RATE;
-  const run = () =>
-    step(side, rate, saturated ? SATURATED.windowMs : STEP_MS, audience.subscribersPerStream, saturated ? SATURATED : {});
+async function measuredStep(side, rate, scrapes, options = {}) {
+  const run = () => step(side, rate, options.windowMs ?? STEP_MS, audience.subscribersPerStream, options);
   const result = withoutHistogram(side.name === 'on' ? await whileScraping(side.url, scrapes, run) : await run());
   return { ...result, deliveriesPerCpuSec: round(result.deliveriesPerSec / (result.serverCpuPct / 100)) };
 }
@@ -221,12 +219,12 @@ function sampleCost(text) {
 }
 
 /** `PAIRS` rounds at `rate`: each side one step, the order swapped every round. */
-async function runPairs(on, off, scrapes, rate, label) {
+async function runPairs(on, off, scrapes, rate, label, options) {
   const pairs = [];
   for (let i = 0; i < PAIRS; i++) {
     const order = i % 2 === 0 ? [on, off] : [off, on];
     const results = {};
-    for (const side of order) results[side.name] = await measuredStep(side, rate, scrapes);
+    for (const side of order) results[side.name] = await measuredStep(side, rate, scrapes, options);
     const result = {
       on: results.on,
       off: results.off,
@@ -251,14 +249,14 @@ export async function run() {
     await Promise.all([connectSwarm(on), connectSwarm(off)]);
     const scrapes = [];
     // Warm-up (JIT, connection pools, prepared statements), not counted.
-    for (const side of [on, off, on, off]) await measuredStep(side, SATURATING_RATE, []);
+    for (const side of [on, off, on, off]) await measuredStep(side, SATURATING_RATE, [], SATURATED);
     const idle = await idleCpu(on, off, scrapes);
     // At saturation the clients parsing ~1M deliveries/s took more CPU than the server and
     // starved it (runnable but waiting for a core about half the time), so the figure
     // measured the scheduler's split of the cores, not the server: they only count there.
     await Promise.all([countOnly(on, true), countOnly(off, true)]);
     const priorityRefused = prioritise([on, off], SATURATED_NICE);
-    const saturated = await runPairs(on, off, scrapes, SATURATING_RATE, 'saturated');
+    const saturated = await runPairs(on, off, scrapes, SATURATING_RATE, 'saturated', SATURATED);
     prioritise([on, off], { clients: 0, server: 0 });
     await Promise.all([countOnly(on, false), countOnly(off, false)]);
     const fixed = await runPairs(on, off, scrapes, FIXED_RATE, `fixed ${FIXED_RATE} ev/s`);

@@ -32,3 +32,24 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
 }
+
+/** `pg` clients on a test database, opened on demand and ended together in `afterAll`. */
+export function testClients(url: () => string) {
+  const clients: Client[] = [];
+  return {
+    async connect(): Promise<Client> {
+      const client = new Client({ connectionString: url() });
+      await client.connect();
+      clients.push(client);
+      return client;
+    },
+    end: async (): Promise<void> => {
+      await Promise.all(clients.map((c) => c.end()));
+    },
+  };
+}
+
+/** Queries on one client, in the shape of the event store's `SqlExecutor`. */
+export const clientExecutor = (client: Client) => ({
+  query: async <T>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as T[],
+});

@@ -15,12 +15,9 @@ const DIGIT_0 = 48;
  * cached path), so the answer is always `Date.parse`'s.
  */
 export function isoMillis(iso: string): number {
-  if (
-    iso.length === 24 &&
-    iso.charCodeAt(19) === 46 /* . */ &&
-    iso.charCodeAt(23) === 90 /* Z */ &&
-    iso.startsWith(cachedSecond)
-  ) {
+  // `YYYY-MM-DDTHH:MM:SS.mmmZ`: a dot and three characters before the final Z.
+  const shaped = iso.length === 24 && iso.charCodeAt(19) === 46 /* . */ && iso.charCodeAt(23) === 90; /* Z */
+  if (shaped && iso.startsWith(cachedSecond)) {
     const a = iso.charCodeAt(20) - DIGIT_0;
     const b = iso.charCodeAt(21) - DIGIT_0;
     const c = iso.charCodeAt(22) - DIGIT_0;
@@ -28,7 +25,7 @@ export function isoMillis(iso: string): number {
       return cachedSecondMs + a * 100 + b * 10 + c;
   }
   const ms = Date.parse(iso);
-  if (iso.length === 24 && iso.charCodeAt(19) === 46 && iso.charCodeAt(23) === 90 && Number.isFinite(ms)) {
+  if (shaped && Number.isFinite(ms)) {
     cachedSecond = iso.slice(0, 19);
     cachedSecondMs = Math.floor(ms / 1000) * 1000;
   }

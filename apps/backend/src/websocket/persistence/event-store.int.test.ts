@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { delay } from '../../../../../test/eventually';
-import { createTestDatabase, type TestDatabase } from '../../../../../test/test-database';
+import { clientExecutor, createTestDatabase, testClients, type TestDatabase } from '../../../../../test/test-database';
 import { EventStore, type PendingEvent } from './event-store';
-import type { SqlExecutor } from './sql-executor';
-
-const pgExecutor = (client: Client): SqlExecutor => ({
-  query: async <T>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as T[],
-});
 
 const event = (stream: string): PendingEvent => ({
   id: randomUUID(),
@@ -19,24 +13,19 @@ const event = (stream: string): PendingEvent => ({
 
 describe('EventStore on PostgreSQL', () => {
   let db: TestDatabase;
-  const clients: Client[] = [];
-  const connect = async () => {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    clients.push(client);
-    return client;
-  };
+  const clients = testClients(() => db.url);
+  const connect = () => clients.connect();
 
   beforeAll(async () => {
     db = await createTestDatabase();
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.end()));
+    await clients.end();
     await db.drop();
   });
 
   it('numbers each stream 1, 2, 3, ... within and across batches, in input order', async () => {
-    const store = new EventStore(pgExecutor(await connect()));
+    const store = new EventStore(clientExecutor(await connect()));
     const a = `task:${randomUUID()}`;
     const b = `task:${randomUUID()}`;
     const first = await store.append([event(a), event(b), event(a)]);
@@ -59,7 +48,7 @@ describe('EventStore on PostgreSQL', () => {
   it('eight concurrent publishers with random delays before commit: contiguous seqs, and a reader of "after N" never skips one', async () => {
     const stream = `task:${randomUUID()}`;
     const writers = await Promise.all(Array.from({ length: 8 }, () => connect()));
-    const reader = new EventStore(pgExecutor(await connect()));
+    const reader = new EventStore(clientExecutor(await connect()));
     const perWriter = 25;
     const sizes = writers.map(() => Array.from({ length: perWriter }, () => 1 + Math.floor(Math.random() * 3)));
     const total = sizes.flat().reduce((a, b) => a + b, 0);
@@ -98,7 +87,7 @@ describe('EventStore on PostgreSQL', () => {
   });
 
   it('finds stored events by id, to settle a batch whose commit outcome was unknown', async () => {
-    const store = new EventStore(pgExecutor(await connect()));
+    const store = new EventStore(clientExecutor(await connect()));
     const stream = `task:${randomUUID()}`;
     const [stored] = await store.append([event(stream)]);
     const found = await store.findByIds([stored!.id, randomUUID()]);
@@ -106,7 +95,7 @@ describe('EventStore on PostgreSQL', () => {
   });
 
   it('creates an empty stream with an epoch on ensureHead, idempotently', async () => {
-    const store = new EventStore(pgExecutor(await connect()));
+    const store = new EventStore(clientExecutor(await connect()));
     const stream = `task:${randomUUID()}`;
     const first = await store.ensureHead(stream);
     const again = await store.ensureHead(stream);
@@ -117,7 +106,7 @@ describe('EventStore on PostgreSQL', () => {
   });
 
   it('answers a head check only for the streams that moved past what the caller knows', async () => {
-    const store = new EventStore(pgExecutor(await connect()));
+    const store = new EventStore(clientExecutor(await connect()));
     const [quiet, moved, reset] = [`task:${randomUUID()}`, `task:${randomUUID()}`, `task:${randomUUID()}`];
     await store.append([event(quiet), event(moved), event(moved), event(reset)]);
     const [q, m, r] = await store.heads([quiet, moved, reset]).then((heads) => [quiet, moved, reset].map((name) => heads.find((h) => h.name === name)!));

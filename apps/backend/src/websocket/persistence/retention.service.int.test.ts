@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { expectEventually } from '../../../../../test/eventually';
-import { createTestDatabase, type TestDatabase } from '../../../../../test/test-database';
+import {
+  clientExecutor,
+  createTestDatabase,
+  testClients,
+  type TestDatabase,
+} from '../../../../../test/test-database';
 import { EventStore, type PendingEvent } from './event-store';
 import { RetentionService } from './retention.service';
-import type { SqlExecutor } from './sql-executor';
-
-const pgExecutor = (client: Client): SqlExecutor => ({
-  query: async <T>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as T[],
-});
 
 const events = (stream: string, n: number): PendingEvent[] =>
   Array.from({ length: n }, () => ({
@@ -23,23 +23,18 @@ const HOUR = 3600_000;
 
 describe('RetentionService on PostgreSQL', () => {
   let db: TestDatabase;
-  const clients: Client[] = [];
-  const connect = async () => {
-    const client = new Client({ connectionString: db.url });
-    await client.connect();
-    clients.push(client);
-    return client;
-  };
+  const clients = testClients(() => db.url);
+  const connect = () => clients.connect();
   let sql: Client;
   let store: EventStore;
 
   beforeAll(async () => {
     db = await createTestDatabase();
     sql = await connect();
-    store = new EventStore(pgExecutor(sql));
+    store = new EventStore(clientExecutor(sql));
   });
   afterAll(async () => {
-    await Promise.all(clients.map((c) => c.end()));
+    await clients.end();
     await db.drop();
   });
 
@@ -60,7 +55,7 @@ describe('RetentionService on PostgreSQL', () => {
     const long = `task:${randomUUID()}`;
     const short = `task:${randomUUID()}`;
     await store.append([...events(long, 30), ...events(short, 5)]);
-    const retention = new RetentionService(pgExecutor(sql), {
+    const retention = new RetentionService(clientExecutor(sql), {
       maxAgeMs: HOUR,
       maxPerStream: 10,
       intervalMs: 0,
@@ -83,7 +78,7 @@ describe('RetentionService on PostgreSQL', () => {
       `UPDATE events SET stored_at = now() - interval '2 hours' WHERE stream = ANY($1) AND seq <= 7`,
       [[aged]],
     );
-    const retention = new RetentionService(pgExecutor(sql), {
+    const retention = new RetentionService(clientExecutor(sql), {
       maxAgeMs: HOUR,
       maxPerStream: 1000,
       intervalMs: 0,
@@ -106,7 +101,7 @@ describe('RetentionService on PostgreSQL', () => {
     const purgerPid = (await purger.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
     await holder.query('BEGIN');
     await holder.query('SELECT 1 FROM event_streams WHERE name = $1 FOR NO KEY UPDATE', [b]);
-    const retention = new RetentionService(pgExecutor(purger), {
+    const retention = new RetentionService(clientExecutor(purger), {
       maxAgeMs: HOUR,
       maxPerStream: 2,
       intervalMs: 0,
@@ -141,8 +136,8 @@ describe('RetentionService on PostgreSQL', () => {
 
   it('runs alongside appends to the streams it purges without a deadlock or a lost event', async () => {
     const streams = Array.from({ length: 20 }, () => `task:${randomUUID()}`);
-    const appender = new EventStore(pgExecutor(await connect()));
-    const retention = new RetentionService(pgExecutor(await connect()), {
+    const appender = new EventStore(clientExecutor(await connect()));
+    const retention = new RetentionService(clientExecutor(await connect()), {
       maxAgeMs: HOUR,
       maxPerStream: 5,
       intervalMs: 0,
