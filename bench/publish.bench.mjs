@@ -1,6 +1,6 @@
 // Target 1: the publish path (EventPublisher + EventStore on the app's SQL path: `pg` directly
 // for PostgreSQL, as websocket.module.ts wires it; events counted in
-// its onStored listener) against raw `pg` inserting the same rows with one
+// its CommittedEvents listener) against raw `pg` inserting the same rows with one
 // `INSERT ... SELECT FROM unnest(...)` per batch of the same size. Rounds alternate so
 // both sides see the same machine noise; tables are emptied before every round.
 import { randomUUID } from 'node:crypto';
@@ -41,7 +41,7 @@ async function runPublisher(store, EventPublisher) {
   const inputs = workload();
   const publisher = new EventPublisher(store, OPTIONS);
   let emitted = 0;
-  publisher.onStored((events) => {
+  publisher.committed.subscribe((events) => {
     emitted += events.length;
   });
   const started = performance.now();
@@ -85,9 +85,9 @@ async function runRaw(client) {
 export async function run() {
   const db = await createBenchDatabase();
   const { openPostgres } = dist('database/database.factory.js');
-  const { EventStore } = dist('websocket/persistence/event-store.js');
-  const { EventPublisher } = dist('websocket/persistence/event-publisher.service.js');
-  const { databaseExecutor } = dist('websocket/persistence/sql-executor.js');
+  const { EventStore } = dist('events/event-store.js');
+  const { EventPublisher } = dist('events/event-publisher.service.js');
+  const { databaseExecutor } = dist('events/sql-executor.js');
   const handle = openPostgres({ url: db.url });
   const raw = new Client({ connectionString: db.url });
   try {

@@ -16,9 +16,9 @@ const CYCLE = ['todo', 'in_progress', 'done'];
 /** Creates the task (the reader a member) and stores MISSED events on its stream. */
 async function seed(url) {
   const { openPostgres } = dist('database/database.factory.js');
-  const { EventStore } = dist('websocket/persistence/event-store.js');
-  const { EventPublisher } = dist('websocket/persistence/event-publisher.service.js');
-  const { prismaExecutor } = dist('websocket/persistence/sql-executor.js');
+  const { EventStore } = dist('events/event-store.js');
+  const { EventPublisher } = dist('events/event-publisher.service.js');
+  const { prismaExecutor } = dist('events/sql-executor.js');
   const { DEFAULT_WEBSOCKET_OPTIONS } = dist('websocket/websocket-options.types.js');
   const handle = openPostgres({ url });
   try {

@@ -16,7 +16,7 @@ const { createApp } = dist('app.factory.js');
 const { closeRuntime, openRuntime } = dist('app.runtime.js');
 const { ConfigError, loadConfig } = dist('config/app-config.js');
 const { AppLogger } = dist('logging/app-logger.js');
-const { EventPublisher } = dist('websocket/persistence/event-publisher.service.js');
+const { EventPublisher } = dist('events/event-publisher.service.js');
 const { ConnectionManagerService } = dist('websocket/connection/connection-manager.service.js');
 
 let app;

@@ -12,7 +12,7 @@ export const backendRequire = createRequire(new URL('../../apps/backend/package.
 /** Resolves root devDependencies (socket.io-client). */
 export const rootRequire = createRequire(new URL('../../package.json', import.meta.url));
 
-/** `dist/<path>` of the backend, e.g. `websocket/persistence/event-store.js`. */
+/** `dist/<path>` of the backend, e.g. `events/event-store.js`. */
 export function dist(path) {
   const file = fileURLToPath(new URL(`../../apps/backend/dist/${path}`, import.meta.url));
   if (!existsSync(file))

@@ -4,6 +4,8 @@ import { AuthModule } from './auth/auth.module';
 import { DashboardModule } from './dashboard/dashboard.module';
 import type { AppRuntime, WebsocketOverrides } from './app.runtime';
 import { DatabaseModule } from './database/database.module';
+import { EventsModule } from './events/events.module';
+import { DEFAULT_EVENTS_OPTIONS } from './events/events-options.types';
 import { ExecutionsModule } from './executions/executions.module';
 import { executionsOptionsFrom } from './executions/executions-options.types';
 import { HealthController } from './health/health.controller';
@@ -44,6 +46,16 @@ export class AppModule {
       imports: [
         DatabaseModule.forRoot(runtime.database),
         AuthModule,
+        EventsModule.forRoot({
+          // One bound for both write paths: group commit gives up when a transaction would.
+          publisher: { ...DEFAULT_EVENTS_OPTIONS.publisher, storeTimeoutMs: config.writes.timeoutMs },
+          retention: {
+            ...DEFAULT_EVENTS_OPTIONS.retention,
+            maxAgeMs: config.events.retentionMaxAgeMs,
+            maxPerStream: config.events.retentionMaxPerStream,
+          },
+          transactions: { ...DEFAULT_EVENTS_OPTIONS.transactions, timeoutMs: config.writes.timeoutMs },
+        }),
         MonitoringModule.forRoot(monitoringOptionsFrom(config)),
         WebsocketModule.forRoot(
           withOverrides(
@@ -53,11 +65,6 @@ export class AppModule {
               multiNode: runtime.redis !== undefined,
               maxSubscriptionsPerSocket: config.events.maxSubscriptionsPerSocket,
               replay: { ...DEFAULT_WEBSOCKET_OPTIONS.replay, maxEvents: config.events.replayMaxEvents },
-              retention: {
-                ...DEFAULT_WEBSOCKET_OPTIONS.retention,
-                maxAgeMs: config.events.retentionMaxAgeMs,
-                maxPerStream: config.events.retentionMaxPerStream,
-              },
               limits: {
                 ...DEFAULT_WEBSOCKET_OPTIONS.limits,
                 maxMessageBytes: config.limits.maxMessageBytes,

@@ -53,7 +53,7 @@ export async function openRuntime(config: AppConfig, logger: AppLogger): Promise
   const log = logger.child('Runtime');
   const database =
     'url' in config.database
-      ? openPostgres({ url: config.database.url })
+      ? openPostgres({ url: config.database.url, poolSize: config.writes.poolSize, connectTimeoutMs: config.writes.timeoutMs })
       : await openEmbedded(config.database.embeddedDir);
   const session = await database.openSession();
   try {

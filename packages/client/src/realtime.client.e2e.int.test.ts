@@ -1,7 +1,7 @@
 import { taskStream, type EventEnvelope } from '@taskdash/contract';
-import { EventPublisher } from '../../../apps/backend/src/websocket/persistence/event-publisher.service';
-import { RetentionService } from '../../../apps/backend/src/websocket/persistence/retention.service';
-import { prismaExecutor } from '../../../apps/backend/src/websocket/persistence/sql-executor';
+import { EventPublisher } from '../../../apps/backend/src/events/event-publisher.service';
+import { RetentionService } from '../../../apps/backend/src/events/retention.service';
+import { prismaExecutor } from '../../../apps/backend/src/events/sql-executor';
 import { range } from '../../../test/event-collector';
 import { startTestApp, type TestApp, type TestAppOptions } from '../../../test/test-app';
 import { MemoryPositionStore, RealtimeClient, type RealtimeClientOptions } from './index';

@@ -38,6 +38,12 @@ export const ErrorCode = {
   TooManySubscriptions: 'too_many_subscriptions',
   /** The event store is unavailable or overloaded; nothing was lost. Retry with backoff. */
   Unavailable: 'unavailable',
+  /**
+   * A publish whose commit could not be confirmed in time (the database stopped answering
+   * mid-write): it may or may not be stored. Retrying with the same event id is safe; a
+   * stored event is still delivered.
+   */
+  OutcomeUnknown: 'outcome_unknown',
   /** An unexpected server error; the details are in the server log. Retry with backoff. */
   Internal: 'internal_error',
   /** Access to a stream was withdrawn while subscribed (sent in `access_revoked`). */
@@ -95,6 +101,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   forbidden: info(false, true, 'The user may not see this stream.'),
   too_many_subscriptions: info(false, true, 'The per-socket subscription limit is reached.'),
   unavailable: info(true, true, 'The event store is unavailable; nothing acknowledged was lost.'),
+  outcome_unknown: info(true, true, 'The write may be stored; retrying with the same event id is safe.'),
   internal_error: info(true, true, 'Unexpected server error.'),
   access_revoked: info(false, true, 'Access to the stream was withdrawn.'),
   slow_consumer: info(true, true, 'The socket fell too far behind; reconnect and resume.'),

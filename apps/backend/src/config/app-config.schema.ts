@@ -63,6 +63,21 @@ export const EnvSchema = z
     LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
     /** Prefix of every Redis key and channel this app uses. @default taskdash */
     REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 : _ -').default('taskdash'),
+    /**
+     * The longest an HTTP request, a domain transaction or an event append waits for the
+     * database, in ms; past it the answer is `503 unavailable` with `Retry-After` (HTTP) or
+     * `outcome_unknown` (a publish). @default 10000
+     */
+    DATABASE_WRITE_TIMEOUT_MS: int(100, 600_000).default(10_000),
+    /** PostgreSQL connections per node (the `pg` pool). @default 10 */
+    DATABASE_POOL_SIZE: int(1, 1000).default(10),
+    /**
+     * HTTP writes (POST, PUT, PATCH, DELETE) run at once per node; more wait in line, up to
+     * HTTP_MAX_QUEUED_WRITES, and beyond that get `503 unavailable` at once. @default 32
+     */
+    HTTP_MAX_CONCURRENT_WRITES: int(1, 10_000).default(32),
+    /** HTTP writes waiting for their turn per node before new ones are shed with 503. @default 256 */
+    HTTP_MAX_QUEUED_WRITES: int(0, 100_000).default(256),
     /** Most missed events replayed on resubscribe; beyond it: too_many_missed. @default 10000 */
     REPLAY_MAX_EVENTS: int(1, 1_000_000).default(10_000),
     /** Events kept per stream. @default 10000 */

@@ -25,6 +25,8 @@ export interface AppConfig {
   allowedOrigins: string[];
   redisKeyPrefix: string;
   events: { replayMaxEvents: number; retentionMaxPerStream: number; retentionMaxAgeMs: number; maxSubscriptionsPerSocket: number };
+  /** The one bound on waiting for the database (HTTP, transactions, group commit) and HTTP admission. */
+  writes: { timeoutMs: number; poolSize: number; maxConcurrent: number; maxQueued: number };
   limits: {
     maxMessageBytes: number;
     messagesPerSecond: number;
@@ -125,6 +127,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       retentionMaxPerStream: env.RETENTION_MAX_PER_STREAM,
       retentionMaxAgeMs: env.RETENTION_MAX_AGE_HOURS * 3600_000,
       maxSubscriptionsPerSocket: env.MAX_SUBSCRIPTIONS_PER_SOCKET,
+    },
+    writes: {
+      timeoutMs: env.DATABASE_WRITE_TIMEOUT_MS,
+      poolSize: env.DATABASE_POOL_SIZE,
+      maxConcurrent: env.HTTP_MAX_CONCURRENT_WRITES,
+      maxQueued: env.HTTP_MAX_QUEUED_WRITES,
     },
     limits: {
       maxMessageBytes: env.MAX_MESSAGE_BYTES,

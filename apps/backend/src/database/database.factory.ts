@@ -15,6 +15,11 @@ export interface PostgresOptions {
   url: string;
   /** Pool size. @default 10 */
   poolSize?: number;
+  /**
+   * How long a caller waits for a pooled connection, opening one included, in ms; without
+   * it a caller waits forever while the server does not answer. @default 10000
+   */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -28,7 +33,13 @@ export interface PostgresOptions {
  * the pool drops it on release; its query, if any, fails as before.
  */
 export function openPool(options: PostgresOptions): Pool {
-  const pool = new Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+  const pool = new Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    // A peer that vanished without a FIN (a cut link) is noticed instead of waited on forever.
+    keepAlive: true,
+  });
   // A dropped idle connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));

@@ -1,5 +1,4 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { PRISMA } from '../database/database.types';
 import type { PrismaClient } from '../generated/prisma/client';
 import { ExecutionsQueue } from '../queue/executions-queue.service';
@@ -10,9 +9,9 @@ import { ConnectionManagerService } from '../websocket/connection/connection-man
 import { MessageHandlersRegistry } from '../websocket/connection/message-handlers.registry';
 import { EventFanout } from '../websocket/delivery/event-fanout.service';
 import { StreamDispatcher } from '../websocket/delivery/stream-dispatcher.service';
-import { ClaudeEventsService } from '../websocket/events/claude-events.service';
-import { EventPublisher } from '../websocket/persistence/event-publisher.service';
-import { EventStore } from '../websocket/persistence/event-store';
+import { ClaudeEventsService } from './claude-events.service';
+import { CommittedEvents } from '../events/committed-events';
+import { EventStore } from '../events/event-store';
 import { SubscriptionService } from '../websocket/subscriptions/subscription.service';
 import { ExecutionStore } from './execution.store';
 import type { ExecutionsModuleOptions } from './executions-options.types';
@@ -89,22 +88,24 @@ export class ExecutionsModule {
         },
         {
           provide: ViewerControlService,
-          inject: [MessageHandlersRegistry, EventPublisher, StreamDispatcher, OutputPositions, ViewerRegistry, ViewerCatchUp, SlowViewerGuard, ModuleRef],
+          inject: [MessageHandlersRegistry, CommittedEvents, StreamDispatcher, OutputPositions, ViewerRegistry, ViewerCatchUp, SlowViewerGuard, EventFanout, SubscriptionService, ConnectionManagerService],
           useFactory: (
             handlers: MessageHandlersRegistry,
-            publisher: EventPublisher,
+            committed: CommittedEvents,
             dispatcher: StreamDispatcher,
             positions: OutputPositions,
             registry: ViewerRegistry,
             catchUp: ViewerCatchUp,
             guard: SlowViewerGuard,
-            moduleRef: ModuleRef,
+            fanout: EventFanout,
+            subscriptions: SubscriptionService,
+            connections: ConnectionManagerService,
           ) =>
-            // The namespace, the socket queue and the disconnect hooks are the websocket module's; looked up when used.
-            new ViewerControlService(handlers, publisher, dispatcher, positions, registry, catchUp, guard, {
-              namespace: () => moduleRef.get(EventFanout, { strict: false }).attachedNamespace,
-              queue: (socket, task) => moduleRef.get(SubscriptionService, { strict: false }).enqueue(socket, task),
-              onDisconnect: (hook) => moduleRef.get(ConnectionManagerService, { strict: false }).onDisconnect(hook),
+            // The namespace exists once the gateway attached it; read when used.
+            new ViewerControlService(handlers, committed, dispatcher, positions, registry, catchUp, guard, {
+              namespace: () => fanout.attachedNamespace,
+              queue: (socket, task) => subscriptions.enqueue(socket, task),
+              onDisconnect: (hook) => connections.onDisconnect(hook),
             }, options.viewers),
         },
       ],

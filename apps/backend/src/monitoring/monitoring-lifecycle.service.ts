@@ -4,12 +4,12 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { CommittedEvents } from '../events/committed-events';
 import { WebsocketObservers } from '../websocket/websocket-observers';
 import { EventFanout } from '../websocket/delivery/event-fanout.service';
 import { StreamDispatcher } from '../websocket/delivery/stream-dispatcher.service';
-import { EventPublisher } from '../websocket/persistence/event-publisher.service';
-import { EventReplayService } from '../websocket/persistence/event-replay.service';
+import { EventPublisher } from '../events/event-publisher.service';
+import { EventReplayService } from '../websocket/replay/event-replay.service';
 import { AlertEngine } from './alerts/alert-engine.service';
 import { HealthMonitorService } from './health/health-monitor.service';
 import { MONITORING_OPTIONS } from './metrics.constants';
@@ -30,7 +30,10 @@ export class MonitoringLifecycleService implements OnApplicationBootstrap, Befor
     private readonly dispatcher: StreamDispatcher,
     private readonly health: HealthMonitorService,
     private readonly alerts: AlertEngine,
-    private readonly moduleRef: ModuleRef,
+    private readonly committed: CommittedEvents,
+    private readonly fanout: EventFanout,
+    private readonly replay: EventReplayService,
+    private readonly observers: WebsocketObservers,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -44,11 +47,10 @@ export class MonitoringLifecycleService implements OnApplicationBootstrap, Befor
   }
 
   private installHooks(): void {
-    // Fan-out and replay are internals of the websocket module (not exported); the hooks are
-    // optional setters, so reaching them here keeps that module free of monitoring code.
-    const fanout = this.moduleRef.get(EventFanout, { strict: false });
-    const replay = this.moduleRef.get(EventReplayService, { strict: false });
+    // The hooks are optional setters, so the event and realtime modules stay free of monitoring code.
+    const { fanout, replay } = this;
     this.publisher.observe(this.metrics);
+    this.committed.observe(this.metrics);
     fanout.observe(this.metrics);
     replay.observe(this.metrics);
     this.metrics.bindSources({
@@ -56,7 +58,7 @@ export class MonitoringLifecycleService implements OnApplicationBootstrap, Befor
       publishBacklog: () => this.publisher.backlog,
       trackedStreams: () => this.dispatcher.trackedStreams.length,
     });
-    const observers = this.moduleRef.get(WebsocketObservers, { strict: false });
+    const observers = this.observers;
     observers.handshakeRejected = (code) => this.metrics.handshakeRejected(code);
     observers.messageRefused = (code) => this.metrics.messageRefused(code);
     observers.revocationApplied = (kind, ms) => this.metrics.revocationApplied(kind, ms);

@@ -1,13 +1,12 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { REDIS } from '../app.constants';
 import type { AppConfig } from '../config/app-config';
 import { DATABASE, type DatabaseHandle } from '../database/database.types';
 import { EventFanout } from '../websocket/delivery/event-fanout.service';
-import { SystemEventsService } from '../websocket/events/system-events.service';
-import { EventPublisher } from '../websocket/persistence/event-publisher.service';
+import { SystemEventsService } from './system-events.service';
+import { EventPublisher } from '../events/event-publisher.service';
 import { AlertEngine } from './alerts/alert-engine.service';
 import { AlertStore } from './alerts/alert.store';
 import { AlertsController } from './alerts/alerts.controller';
@@ -103,7 +102,7 @@ export class MonitoringModule {
             SystemEventsService,
             AlertEngine,
             WebsocketMetricsService,
-            ModuleRef,
+            EventFanout,
           ],
           useFactory: (
             redis: Redis | undefined,
@@ -113,14 +112,13 @@ export class MonitoringModule {
             events: SystemEventsService,
             alerts: AlertEngine,
             metrics: WebsocketMetricsService,
-            moduleRef: ModuleRef,
+            fanout: EventFanout,
           ) => {
             const sampler = new HealthSampler(
               {
                 nodeId: options.nodeId,
                 // Resolved when sampling, after the gateway attached the namespace to the fan-out.
-                sockets: () =>
-                  moduleRef.get(EventFanout, { strict: false }).attachedNamespace?.sockets.size ?? 0,
+                sockets: () => fanout.attachedNamespace?.sockets.size ?? 0,
                 backlog: () => publisher.backlog,
                 postgres: () => database.prisma.$queryRawUnsafe('SELECT 1'),
                 redis: redis ? () => redis.ping() : undefined,

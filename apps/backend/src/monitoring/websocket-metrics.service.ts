@@ -7,8 +7,8 @@ import {
 } from '@taskdash/contract';
 import type { Counter, Registry } from 'prom-client';
 import type { FanoutObserver } from '../websocket/delivery/event-fanout.service';
-import type { PublisherObserver } from '../websocket/persistence/event-publisher.service';
-import type { ReplayObserver, ReplayOutcome } from '../websocket/persistence/event-replay.service';
+import type { PublisherObserver } from '../events/event-publisher.service';
+import type { ReplayObserver, ReplayOutcome } from '../websocket/replay/event-replay.service';
 import type { AppNamespace } from '../websocket/socket.types';
 import { defineMetrics, type MetricSources, type WebsocketMetrics } from './metric-definitions';
 import {

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../../../../test/test-dat
 import { QueueBridge } from './bridge/queue-bridge.service';
 import { ExecutionsQueue } from './executions-queue.service';
 import { SIMULATED_JOB } from './handlers/simulated-job.handler';
-import { QueueEventsService } from '../websocket/events/queue-events.service';
+import { QueueEventsService } from './queue-events.service';
 import { bullPrefix } from './queue.constants';
 import { cleanVerdicts, createTasks, dropRedisPrefix, startTestWorker, states, storedEvents, TEST_REDIS, timelines, verdicts } from './testing/job-events.fixture';
 

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config';
-import { QueueEventsService } from '../websocket/events/queue-events.service';
+import { QueueEventsService } from './queue-events.service';
 import { BridgeBatchService } from './bridge/bridge-batch.service';
 import { BridgeStateStore } from './bridge/bridge-state.store';
 import { BullJobsStore } from './bridge/bull-jobs.store';

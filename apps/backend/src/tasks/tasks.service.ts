@@ -3,41 +3,46 @@ import { ErrorCode, executionStream, taskStream, type TaskSnapshot, type TaskSta
 import { isAdmin, type Principal } from '../auth/principal.types';
 import { ApiException } from '../common/api.exception';
 import { PRISMA } from '../database/database.types';
+import { EventTransactions, type EventTx } from '../events/event-transactions.service';
 import type { PrismaClient } from '../generated/prisma/client';
 import { AccessRevocationService } from '../websocket/channels/access-revocation.service';
-import { TaskEventsService } from '../websocket/events/task-events.service';
+import { TaskEventsService } from './task-events.service';
 import { TASK_WITH_MEMBERS, toTaskSnapshot, type TaskWithMembers } from './task-snapshot.util';
 import type { CreateTaskBody, UpdateTaskBody } from './tasks.schemas';
 
 const notFound = () => new ApiException(ErrorCode.NotFound, 'no such task', 404);
 
 /**
- * The task API's rules. Every change is written to the database first and then published
- * through `TaskEventsService`; the HTTP answer is sent only once the event is stored, so a
- * client that saw the answer can always find the event in the stream.
+ * The task API's rules. Every change and its events are one transaction
+ * (`EventTransactions.run`): the row and the events commit together or not at all, and a
+ * stream's events commit in seq order, so the stream never contradicts the rows. The HTTP
+ * answer is sent after the commit, so a client that saw it can always find the event.
  */
 @Injectable()
 export class TasksService {
   constructor(
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly transactions: EventTransactions,
     private readonly events: TaskEventsService,
     private readonly access: AccessRevocationService,
   ) {}
 
   async create(principal: Principal, body: CreateTaskBody): Promise<TaskSnapshot> {
     const members = [...new Set(body.members)].filter((id) => id !== principal.userId);
-    const task = await this.prisma.task.create({
-      data: {
-        title: body.title,
-        description: body.description,
-        ownerId: principal.userId,
-        members: { create: members.map((userId) => ({ userId })) },
-      },
-      include: TASK_WITH_MEMBERS,
+    return this.transactions.run(async (tx) => {
+      const task = await tx.task.create({
+        data: {
+          title: body.title,
+          description: body.description,
+          ownerId: principal.userId,
+          members: { create: members.map((userId) => ({ userId })) },
+        },
+        include: TASK_WITH_MEMBERS,
+      });
+      const snapshot = toTaskSnapshot(task);
+      await this.events.created({ task: snapshot }, { tx });
+      return snapshot;
     });
-    const snapshot = toTaskSnapshot(task);
-    await this.events.created({ task: snapshot });
-    return snapshot;
   }
 
   async list(principal: Principal, limit: number): Promise<TaskSnapshot[]> {
@@ -59,57 +64,85 @@ export class TasksService {
 
   async update(principal: Principal, taskId: string, body: UpdateTaskBody): Promise<TaskSnapshot> {
     await this.findVisible(principal, taskId);
-    const task = await this.prisma.task.update({ where: { id: taskId }, data: body, include: TASK_WITH_MEMBERS });
-    await this.events.updated({ taskId, changes: body });
-    return toTaskSnapshot(task);
+    return this.transactions.run(async (tx) => {
+      const task = await tx.task.update({ where: { id: taskId }, data: body, include: TASK_WITH_MEMBERS });
+      await this.events.updated({ taskId, changes: body }, { tx });
+      return toTaskSnapshot(task);
+    });
   }
 
   async changeStatus(principal: Principal, taskId: string, status: TaskStatus): Promise<TaskSnapshot> {
     await this.findVisible(principal, taskId);
-    // Read the old status and write the new one in one statement, so `from` is exact.
-    const rows = await this.prisma.$queryRaw<{ old: TaskStatus }[]>`
-      UPDATE tasks t SET status = ${status}::"TaskStatus", updated_at = now()
-      FROM (SELECT id, status AS old FROM tasks WHERE id = ${taskId}::uuid FOR UPDATE) o
-      WHERE t.id = o.id RETURNING o.old`;
-    const from = rows[0]?.old;
-    if (from === undefined) throw notFound();
-    if (from !== status) await this.events.statusChanged({ taskId, from, to: status });
-    return this.get(principal, taskId);
+    return this.transactions.run(async (tx) => {
+      // Read the old status and write the new one in one statement, under the row's lock.
+      // The lock is held until commit and the event is appended before it, so concurrent
+      // changes commit one after the other, each event's `from` is the previous one's `to`,
+      // and the last event's `to` is the row's status.
+      const rows = await tx.$queryRaw<{ old: TaskStatus }[]>`
+        UPDATE tasks t SET status = ${status}::"TaskStatus", updated_at = now()
+        FROM (SELECT id, status AS old FROM tasks WHERE id = ${taskId}::uuid FOR UPDATE) o
+        WHERE t.id = o.id RETURNING o.old`;
+      const from = rows[0]?.old;
+      if (from === undefined) throw notFound();
+      if (from !== status) await this.events.statusChanged({ taskId, from, to: status }, { tx });
+      return this.snapshotIn(tx, taskId);
+    });
   }
 
   async addMember(principal: Principal, taskId: string, userId: string): Promise<TaskSnapshot> {
     const task = await this.findManageable(principal, taskId);
     // As on create, the owner is never a member; otherwise removing them would tell them they lost access.
     if (userId === task.ownerId) return toTaskSnapshot(task);
-    const inserted = await this.prisma.taskMember.createMany({ data: [{ taskId, userId }], skipDuplicates: true });
-    if (inserted.count > 0) await this.events.memberAdded({ taskId, userId, title: task.title });
-    return this.get(principal, taskId);
+    return this.transactions.run(async (tx) => {
+      const inserted = await tx.taskMember.createMany({ data: [{ taskId, userId }], skipDuplicates: true });
+      if (inserted.count > 0) await this.events.memberAdded({ taskId, userId, title: task.title }, { tx });
+      return this.snapshotIn(tx, taskId);
+    });
   }
 
   async removeMember(principal: Principal, taskId: string, userId: string): Promise<TaskSnapshot> {
     await this.findManageable(principal, taskId);
-    const removed = await this.prisma.taskMember.deleteMany({ where: { taskId, userId } });
-    if (removed.count > 0) {
-      // Live sockets lose the streams on every node before anything else is published.
-      await this.access.apply({ kind: 'streams', userId, streams: await this.streamsOf(taskId), at: Date.now() });
-      await this.events.memberRemoved({ taskId, userId });
-    }
-    return this.get(principal, taskId);
+    let streams: string[] = [];
+    return this.transactions.run(
+      async (tx) => {
+        const removed = await tx.taskMember.deleteMany({ where: { taskId, userId } });
+        streams = removed.count > 0 ? await this.streamsOf(tx, taskId) : [];
+        if (removed.count > 0) await this.events.memberRemoved({ taskId, userId }, { tx });
+        return this.snapshotIn(tx, taskId);
+      },
+      {
+        // Live sockets lose the streams on every node after the commit (a resubscribe then
+        // finds no membership) and before its events, or anything later, are delivered.
+        beforeDelivery: async () => {
+          if (streams.length > 0) await this.access.apply({ kind: 'streams', userId, streams, at: Date.now() });
+        },
+      },
+    );
   }
 
   async delete(principal: Principal, taskId: string): Promise<void> {
     const task = await this.findManageable(principal, taskId);
-    const streams = await this.streamsOf(taskId);
-    await this.prisma.task.delete({ where: { id: taskId } });
+    const streams = await this.transactions.run(async (tx) => {
+      const streams = await this.streamsOf(tx, taskId);
+      await tx.task.delete({ where: { id: taskId } });
+      await this.events.deleted({ taskId, members: task.members.map((m) => m.userId), ownerId: task.ownerId }, { tx });
+      return streams;
+    });
     // Subscribers see `task.deleted` on the task stream, then lose it (and its executions).
-    await this.events.deleted({ taskId, members: task.members.map((m) => m.userId), ownerId: task.ownerId });
     await this.access.apply({ kind: 'streams-all', streams, at: Date.now() });
   }
 
   /** The task's stream and its executions' streams: what access to the task covers. */
-  private async streamsOf(taskId: string): Promise<string[]> {
-    const executions = await this.prisma.execution.findMany({ where: { taskId }, select: { id: true } });
+  private async streamsOf(tx: EventTx, taskId: string): Promise<string[]> {
+    const executions = await tx.execution.findMany({ where: { taskId }, select: { id: true } });
     return [taskStream(taskId), ...executions.map((e) => executionStream(e.id))];
+  }
+
+  /** The task as this transaction leaves it. */
+  private async snapshotIn(tx: EventTx, taskId: string): Promise<TaskSnapshot> {
+    const task = await tx.task.findUnique({ where: { id: taskId }, include: TASK_WITH_MEMBERS });
+    if (!task) throw notFound();
+    return toTaskSnapshot(task);
   }
 
   private async findVisible(principal: Principal, taskId: string): Promise<TaskWithMembers> {

@@ -2,8 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { ConnectionManagerService } from './connection/connection-manager.service';
 import { EventFanout } from './delivery/event-fanout.service';
 import { StreamDispatcher } from './delivery/stream-dispatcher.service';
-import { EventPublisher } from './persistence/event-publisher.service';
-import { RetentionService } from './persistence/retention.service';
+import { EventPublisher } from '../events/event-publisher.service';
+import { RetentionService } from '../events/retention.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
 import type { WebsocketModuleOptions } from './websocket-options.types';
 

@@ -1,26 +1,3 @@
-/** Tuning of the publish path (group commit). */
-export interface PublisherOptions {
-  /**
-   * How long the first event of a batch waits for company, in ms; 0: until the end of the
-   * current turn of the event loop (what was published together is stored together).
-   * @default 0
-   */
-  batchWindowMs: number;
-  /** Most events in one INSERT. @default 1000 */
-  maxBatchSize: number;
-  /**
-   * Most INSERTs being stored at once (on as many pool connections). Batches in flight
-   * never share a stream, so this adds concurrency only across streams. @default 4
-   */
-  maxInFlight: number;
-  /** Most events accepted but not stored yet; beyond it callers wait (backpressure). @default 20000 */
-  maxPending: number;
-  /** How long a caller waits for room in a full queue before `unavailable`. @default 5000 */
-  enqueueTimeoutMs: number;
-  /** How long a batch is retried while the database fails before its callers get `unavailable`. @default 10000 */
-  storeTimeoutMs: number;
-}
-
 /** Replay on resubscribe. */
 export interface ReplayOptions {
   /** Most missed events replayed; beyond it the answer is `too_many_missed`. @default 10000 */
@@ -32,16 +9,6 @@ export interface ReplayOptions {
    * costs the database a bounded number of concurrent reads. @default 16
    */
   maxConcurrent: number;
-}
-
-/** History kept per stream, enforced by a periodic purge. */
-export interface RetentionOptions {
-  /** Events older than this are purged, in ms. @default 7 days */
-  maxAgeMs: number;
-  /** At most this many events are kept per stream. @default 10000 */
-  maxPerStream: number;
-  /** How often the purge runs, in ms; 0 disables it. @default 60000 */
-  intervalMs: number;
 }
 
 /** What one socket (and one user, one IP) may do. */
@@ -77,9 +44,7 @@ import type { ConnectionOptions } from './connection/connection-manager.service'
 export interface WebsocketModuleOptions {
   /** Browser origins allowed to connect (also for WebSocket upgrades); `*` allows any. */
   allowedOrigins: string[];
-  publisher: PublisherOptions;
   replay: ReplayOptions;
-  retention: RetentionOptions;
   /**
    * How often each node compares the heads of its subscribed streams with the database,
    * so an event whose cross-node message was lost is still delivered. Only with several
@@ -98,9 +63,7 @@ export interface WebsocketModuleOptions {
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOrigins' | 'multiNode'> = {
-  publisher: { batchWindowMs: 0, maxBatchSize: 1000, maxInFlight: 4, maxPending: 20_000, enqueueTimeoutMs: 5000, storeTimeoutMs: 10_000 },
   replay: { maxEvents: 10_000, pageSize: 500, maxConcurrent: 16 },
-  retention: { maxAgeMs: 7 * 24 * 3600 * 1000, maxPerStream: 10_000, intervalMs: 60_000 },
   headCheckIntervalMs: 1000,
   streamLingerMs: 30_000,
   maxSubscriptionsPerSocket: 200,

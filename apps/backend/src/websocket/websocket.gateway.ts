@@ -20,7 +20,6 @@ import { EventFanout } from './delivery/event-fanout.service';
 import { roomStream } from './delivery/stream-room.util';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { MessageGuard } from './limits/message-guard';
-import { EventPublisher } from './persistence/event-publisher.service';
 import type { AppNamespace, AppSocket } from './socket.types';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
@@ -55,7 +54,6 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     private readonly limiter: ConnectionLimiter,
     private readonly guard: MessageGuard,
     private readonly fanout: EventFanout,
-    private readonly publisher: EventPublisher,
     private readonly handlers: MessageHandlersRegistry,
     private readonly connections: ConnectionManagerService,
     private readonly observers: WebsocketObservers,
@@ -93,7 +91,7 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     });
     this.subscriptions.attach(namespace);
     this.access.attach(namespace, this.options.multiNode);
-    this.fanout.attach(namespace, this.publisher);
+    this.fanout.attach(namespace);
     namespace.adapter.on('delete-room', (room: string) => {
       const stream = roomStream(room);
       if (stream) this.subscriptions.roomDeleted(stream);

@@ -3,8 +3,6 @@ import { REDIS_CONNECTIONS } from '../app.constants';
 import type { RedisConnections } from '../app.runtime';
 import { JwtVerifierService } from '../auth/jwt-verifier.service';
 import { SessionStateService } from '../auth/session-state.service';
-import { DATABASE, PRISMA, type DatabaseHandle } from '../database/database.types';
-import type { PrismaClient } from '../generated/prisma/client';
 import { AccessRevocationService } from './channels/access-revocation.service';
 import { ConnectionManagerService } from './connection/connection-manager.service';
 import { MessageHandlersRegistry } from './connection/message-handlers.registry';
@@ -16,12 +14,9 @@ import { TaskAccessModule } from '../tasks/task-access.module';
 import { UserChannelsService } from './channels/user-channels.service';
 import { EventFanout } from './delivery/event-fanout.service';
 import { StreamDispatcher } from './delivery/stream-dispatcher.service';
-import { TaskEventsService } from './events/task-events.service';
-import { EventPublisher } from './persistence/event-publisher.service';
-import { EventReplayService } from './persistence/event-replay.service';
-import { EventStore } from './persistence/event-store';
-import { RetentionService } from './persistence/retention.service';
-import { databaseExecutor, type SqlExecutor } from './persistence/sql-executor';
+import { EventReplayService } from './replay/event-replay.service';
+import { EventStore } from '../events/event-store';
+import { CommittedEvents } from '../events/committed-events';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WebsocketLifecycleService } from './websocket-lifecycle.service';
 import { WebsocketObservers } from './websocket-observers';
@@ -29,31 +24,20 @@ import { WebsocketConfigurableModule, WEBSOCKET_OPTIONS } from './websocket.modu
 import { WebsocketGateway } from './websocket.gateway';
 import type { WebsocketModuleOptions } from './websocket-options.types';
 
-const SQL = Symbol('WEBSOCKET_SQL');
-
 /**
- * The real-time event layer. Import it with `WebsocketModule.forRoot(options)` (or
- * `forRootAsync`); inject `TaskEventsService` (and the other event services) by class in
- * any backend service. Needs the `PRISMA` provider from the app's database module.
+ * Realtime delivery: the Socket.IO gateway, subscriptions, replay-then-join, the per-stream
+ * dispatcher and connection management. Import it with `WebsocketModule.forRoot(options)`
+ * (or `forRootAsync`) next to `EventsModule.forRoot`, whose store and `CommittedEvents` it
+ * consumes; it publishes nothing itself.
  */
 @Module({
   imports: [TaskAccessModule],
   providers: [
     {
-      provide: SQL,
-      inject: [PRISMA, { token: DATABASE, optional: true }],
-      useFactory: (prisma: PrismaClient, database?: DatabaseHandle) => databaseExecutor(prisma, database),
-    },
-    { provide: EventStore, inject: [SQL], useFactory: (sql: SqlExecutor) => new EventStore(sql) },
-    {
-      provide: EventPublisher,
-      inject: [EventStore, WEBSOCKET_OPTIONS],
-      useFactory: (store: EventStore, options: WebsocketModuleOptions) => new EventPublisher(store, options.publisher),
-    },
-    {
       provide: StreamDispatcher,
-      inject: [EventStore, WEBSOCKET_OPTIONS],
-      useFactory: (store: EventStore, options: WebsocketModuleOptions) => new StreamDispatcher(store, options.streamLingerMs),
+      inject: [EventStore, CommittedEvents, WEBSOCKET_OPTIONS],
+      useFactory: (store: EventStore, committed: CommittedEvents, options: WebsocketModuleOptions) =>
+        new StreamDispatcher(store, committed, options.streamLingerMs),
     },
     {
       provide: EventReplayService,
@@ -73,14 +57,9 @@ const SQL = Symbol('WEBSOCKET_SQL');
     },
     {
       provide: EventFanout,
-      inject: [StreamDispatcher, WEBSOCKET_OPTIONS],
-      useFactory: (dispatcher: StreamDispatcher, options: WebsocketModuleOptions) => new EventFanout(dispatcher, options.multiNode),
-    },
-    {
-      provide: RetentionService,
-      inject: [SQL, WEBSOCKET_OPTIONS],
-      useFactory: (sql: SqlExecutor, options: WebsocketModuleOptions) =>
-        new RetentionService(sql, options.retention),
+      inject: [StreamDispatcher, CommittedEvents, WEBSOCKET_OPTIONS],
+      useFactory: (dispatcher: StreamDispatcher, committed: CommittedEvents, options: WebsocketModuleOptions) =>
+        new EventFanout(dispatcher, committed, options.multiNode),
     },
     {
       provide: AccessRevocationService,
@@ -133,11 +112,10 @@ const SQL = Symbol('WEBSOCKET_SQL');
     MessageHandlersRegistry,
     WebsocketObservers,
     UserChannelsService,
-    TaskEventsService,
     WebsocketGateway,
     WebsocketLifecycleService,
   ],
-  exports: [TaskEventsService, EventPublisher, EventStore, UserChannelsService, RetentionService, StreamDispatcher, AccessRevocationService, ConnectionLimiter, MessageHandlersRegistry, ConnectionManagerService, WebsocketObservers],
+  exports: [UserChannelsService, StreamDispatcher, EventFanout, EventReplayService, SubscriptionService, AccessRevocationService, ConnectionLimiter, MessageHandlersRegistry, ConnectionManagerService, WebsocketObservers],
 })
 export class WebsocketModule extends WebsocketConfigurableModule {}
 

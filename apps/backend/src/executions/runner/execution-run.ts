@@ -1,5 +1,5 @@
 import type { EventPayloads } from '@taskdash/contract';
-import type { ClaudeEventsService } from '../../websocket/events/claude-events.service';
+import type { ClaudeEventsService } from '../claude-events.service';
 import { StreamJsonParser } from '../claude/stream-json.parser';
 import { formatOf } from '../execution-profile.schema';
 import type { ExecutionOutputStore } from '../output/execution-output.store';

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { EventPayloads, ExecutionEndStatus } from '@taskdash/contract';
-import type { ClaudeEventsService } from '../../websocket/events/claude-events.service';
+import type { ClaudeEventsService } from '../claude-events.service';
 import type { ExecutionStore } from '../execution.store';
 import type { ExecutionOutputStore } from '../output/execution-output.store';
 import { ExecutionRun, type RunOutcome } from './execution-run';

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ErrorCode, parseStream, type EventEnvelope, type OutputSkippedNotice } from '@taskdash/contract';
 import { outgoingBytes } from '../../websocket/connection/outgoing-buffer.util';
 import type { StreamDispatcher } from '../../websocket/delivery/stream-dispatcher.service';
-import type { EventStore } from '../../websocket/persistence/event-store';
+import type { EventStore } from '../../events/event-store';
 import type { AppSocket } from '../../websocket/socket.types';
 import type { OutputPositions } from './output-positions.store';
 import type { Viewer, ViewerRegistry } from './viewer.registry';

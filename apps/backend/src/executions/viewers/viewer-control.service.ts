@@ -11,7 +11,7 @@ import {
 } from '@taskdash/contract';
 import type { MessageHandlersRegistry } from '../../websocket/connection/message-handlers.registry';
 import type { StreamDispatcher, StreamState } from '../../websocket/delivery/stream-dispatcher.service';
-import type { EventPublisher } from '../../websocket/persistence/event-publisher.service';
+import type { CommittedEvents } from '../../events/committed-events';
 import { streamRoom } from '../../websocket/delivery/stream-room.util';
 import type { AppNamespace, AppSocket } from '../../websocket/socket.types';
 import type { OutputPositions } from './output-positions.store';
@@ -38,7 +38,7 @@ export class ViewerControlService implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     private readonly handlers: MessageHandlersRegistry,
-    private readonly publisher: EventPublisher,
+    private readonly committed: CommittedEvents,
     private readonly dispatcher: StreamDispatcher,
     private readonly positions: OutputPositions,
     private readonly registry: ViewerRegistry,
@@ -63,7 +63,7 @@ export class ViewerControlService implements OnApplicationBootstrap, OnApplicati
       return;
     }
     // After the fan-out's listeners (registered at gateway init): the dispatcher has emitted these.
-    this.publisher.onStored((events) => this.observe(namespace, events));
+    this.committed.subscribe((events) => this.observe(namespace, events));
     namespace.on('node:events', (events: EventEnvelope[]) => this.observe(namespace, events));
     this.sockets.onDisconnect((socket) => this.registry.forget(socket));
     this.timer = setInterval(() => this.tick(namespace), this.options.checkMs);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { AlertSeverity, EventPayloads } from '@taskdash/contract';
-import type { SystemEventsService } from '../../websocket/events/system-events.service';
+import type { SystemEventsService } from '../system-events.service';
 import type { HealthSnapshot } from '../health/health-sampler.service';
 import type { WebsocketMetricsService } from '../websocket-metrics.service';
 import type { AlertLabels } from './alert-fingerprint.util';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { SystemEventsService } from '../../websocket/events/system-events.service';
+import type { SystemEventsService } from '../system-events.service';
 import type { AlertEngine } from '../alerts/alert-engine.service';
 import type { WebsocketMetricsService } from '../websocket-metrics.service';
 import type { HealthSampler, HealthSnapshot } from './health-sampler.service';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { QueueEventsService } from '../../websocket/events/queue-events.service';
+import type { QueueEventsService } from '../queue-events.service';
 import type { BridgeOptions } from '../queue-options.types';
 import type { BridgeStateStore } from './bridge-state.store';
 import type { BullJobsStore } from './bull-jobs.store';

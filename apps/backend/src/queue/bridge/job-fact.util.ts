@@ -1,5 +1,5 @@
 import { EVENT_PAYLOAD_SCHEMAS, type EventPayloads } from '@taskdash/contract';
-import type { JobEventType } from '../../websocket/events/queue-events.service';
+import type { JobEventType } from '../queue-events.service';
 import type { JobStateTracker, StateChange } from './job-state.tracker';
 import type { JobStreamEntry } from './job-stream-entry.util';
 import { streamIdTime } from './stream-id.util';

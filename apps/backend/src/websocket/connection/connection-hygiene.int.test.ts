@@ -5,7 +5,7 @@ import { EventCollector, subscribe } from '../../../../../test/event-collector';
 import { connected, startTestApp, type TestApp } from '../../../../../test/test-app';
 import { StreamDispatcher } from '../delivery/stream-dispatcher.service';
 import { ConnectionLimiter } from '../limits/connection-limiter';
-import { EventPublisher } from '../persistence/event-publisher.service';
+import { EventPublisher } from '../../events/event-publisher.service';
 import { ConnectionManagerService } from './connection-manager.service';
 
 const CYCLES_PER_USER = Number(process.env.CHURN_CYCLES_PER_USER ?? 1000);

@@ -4,7 +4,7 @@ import { delay, expectEventually } from '../../../../../test/eventually';
 import { EventCollector, range, subscribe } from '../../../../../test/event-collector';
 import { ResumingClient } from '../../../../../test/resuming-client';
 import { connectSocket, connected, startTestApp, type TestApp } from '../../../../../test/test-app';
-import { EventPublisher } from '../persistence/event-publisher.service';
+import { EventPublisher } from '../../events/event-publisher.service';
 
 /** Node B is this test's in-process app; node A is a separate backend process on the same database and Redis. */
 describe('several nodes over Redis', () => {

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@taskdash/contract';
-import type { EventPublisher } from '../persistence/event-publisher.service';
+import type { CommittedEvents } from '../../events/committed-events';
 import type { AppNamespace } from '../socket.types';
 import { RoomBroadcaster } from './room-broadcaster';
 import type { StreamDispatcher } from './stream-dispatcher.service';
@@ -13,9 +13,10 @@ export interface FanoutObserver {
 const PEER_CHECK_MS = 1000;
 
 /**
- * Carries stored events to every node: this node's dispatcher directly, the other nodes
- * through the Socket.IO adapter (`serverSideEmit`, one message per stored batch). Each
- * node then emits to its own sockets only (`local`), in order, through its dispatcher.
+ * Carries committed events to the other nodes through the Socket.IO adapter
+ * (`serverSideEmit`, one message per stored batch) and theirs to this node's dispatcher
+ * (which takes this node's own straight from `CommittedEvents`). Each node then emits to
+ * its own sockets only (`local`), in order, through its dispatcher.
  */
 export class EventFanout {
   private namespace: AppNamespace | undefined;
@@ -34,10 +35,15 @@ export class EventFanout {
 
   constructor(
     private readonly dispatcher: StreamDispatcher,
+    committed: CommittedEvents,
     private readonly multiNode: boolean,
-  ) {}
+  ) {
+    // Subscribed after the dispatcher (constructed first): local sockets go first.
+    committed.subscribe((events) => this.relay(events));
+  }
 
-  attach(namespace: AppNamespace, publisher: EventPublisher): void {
+  /** Binds delivery to the `/events` namespace once the gateway has it. */
+  attach(namespace: AppNamespace): void {
     this.namespace = namespace;
     const broadcaster = new RoomBroadcaster(namespace, (events, sockets) => this.observer?.emitted(events, sockets));
     this.dispatcher.setEmitter((runs) => broadcaster.emit(runs));
@@ -49,7 +55,6 @@ export class EventFanout {
       this.peerTimer = setInterval(() => void this.checkPeers(namespace), PEER_CHECK_MS);
       this.peerTimer.unref();
     }
-    publisher.onStored((events) => this.fanout(events));
   }
 
   /** Stops asking Redis for peers (shutdown). */
@@ -93,8 +98,7 @@ export class EventFanout {
     return this.namespace;
   }
 
-  private fanout(events: EventEnvelope[]): void {
-    this.dispatcher.deliver(events);
+  private relay(events: EventEnvelope[]): void {
     if (this.sendsToPeers) this.namespace?.serverSideEmit('node:events', events);
   }
 }

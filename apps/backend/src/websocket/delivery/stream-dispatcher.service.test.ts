@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '@taskdash/contract';
-import type { EventStore, StreamHead } from '../persistence/event-store';
+import type { EventStore, StreamHead } from '../../events/event-store';
 import { StreamDispatcher } from './stream-dispatcher.service';
 
 const STREAM = 'task:00000000-0000-4000-8000-000000000001';
@@ -45,7 +45,7 @@ class FakeStore {
 
 function setup() {
   const store = new FakeStore();
-  const dispatcher = new StreamDispatcher(store as unknown as EventStore, 0);
+  const dispatcher = new StreamDispatcher(store as unknown as EventStore, undefined, 0);
   const emitted: number[] = [];
   const messages: string[][] = [];
   dispatcher.setEmitter((runs) => {
@@ -127,7 +127,7 @@ describe('StreamDispatcher', () => {
       await blocked;
       return [];
     };
-    const dispatcher = new StreamDispatcher(store as unknown as EventStore, 0);
+    const dispatcher = new StreamDispatcher(store as unknown as EventStore, undefined, 0);
     dispatcher.setEmitter(() => undefined);
     const other = 'task:00000000-0000-4000-8000-000000000002';
     await dispatcher.acquire(STREAM);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@taskdash/contract';
-import type { EventStore, StreamHead } from '../persistence/event-store';
+import type { CommittedEvents } from '../../events/committed-events';
+import type { EventStore, StreamHead } from '../../events/event-store';
 import { streamRoom } from './stream-room.util';
 
 /** A contiguous run of one stream's events, for every local socket in its room. */
@@ -59,12 +60,16 @@ export class StreamDispatcher {
 
   constructor(
     private readonly store: EventStore,
+    /** Every event this node commits arrives from here (other nodes' through `EventFanout`). */
+    committed: CommittedEvents | undefined,
     /**
      * How long a stream stays tracked after its last local subscriber left, in ms, so that
      * reconnecting clients (a reconnect storm above all) find it warm. @default 30000
      */
     private readonly lingerMs = 30_000,
-  ) {}
+  ) {
+    committed?.subscribe((events) => this.deliver(events));
+  }
 
   setEmitter(emitter: RoomEmitter): void {
     this.emitter = emitter;

@@ -8,7 +8,7 @@ import {
 import type { UserChannelsService } from '../channels/user-channels.service';
 import type { StreamDispatcher, StreamState } from '../delivery/stream-dispatcher.service';
 import { streamRoom } from '../delivery/stream-room.util';
-import type { EventReplayService, ReplayDecision } from '../persistence/event-replay.service';
+import type { EventReplayService, ReplayDecision } from '../replay/event-replay.service';
 import type { AppNamespace, AppSocket } from '../socket.types';
 import { ReplayAdmission } from './replay-admission';
 

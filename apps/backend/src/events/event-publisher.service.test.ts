@@ -54,7 +54,7 @@ describe('EventPublisher pipelining', () => {
   it("sends a stream's next batch once its previous one is stored, and before fanning that one out", async () => {
     const store = new ManualStore();
     const publisher = publisherOver(store);
-    publisher.onStored((events) => store.log.push(`fanout ${events.map((e) => e.seq).join(',')}`));
+    publisher.committed.subscribe((events) => store.log.push(`fanout ${events.map((e) => e.seq).join(',')}`));
 
     const first = publisher.publish(deleted());
     await until(() => store.inFlight === 1);
@@ -94,7 +94,7 @@ describe('EventPublisher pipelining', () => {
     const store = new ManualStore();
     const publisher = publisherOver(store);
     const fannedOut: number[] = [];
-    publisher.onStored((events) => fannedOut.push(...events.map((e) => e.seq)));
+    publisher.committed.subscribe((events) => fannedOut.push(...events.map((e) => e.seq)));
     void publisher.publish(deleted());
     await until(() => store.inFlight === 1);
     void publisher.publish(deleted());

@@ -3,7 +3,7 @@ import type { StreamDispatcher, StreamState } from '../delivery/stream-dispatche
 import { streamRoom } from '../delivery/stream-room.util';
 import type { AppSocket } from '../socket.types';
 import type { ReplayOptions } from '../websocket-options.types';
-import type { EventStore } from './event-store';
+import type { EventStore } from '../../events/event-store';
 
 export type ReplayDecision = { recovered: true; from: number } | { recovered: false; reason?: RecoveryFailure; from: number };
 

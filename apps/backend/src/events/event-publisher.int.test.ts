@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorCode, type EventEnvelope } from '@taskdash/contract';
 import { Client } from 'pg';
-import { createTestDatabase, type TestDatabase } from '../../../../../test/test-database';
+import { expectEventually } from '../../../../test/eventually';
+import { clientExecutor, createTestDatabase, type TestDatabase } from '../../../../test/test-database';
 import { EventPublisher } from './event-publisher.service';
 import { EventStore } from './event-store';
 import { PublishException } from './publish.exception';
@@ -19,6 +20,8 @@ class FaultyExecutor implements SqlExecutor {
   readonly batches: string[][] = [];
   /** Runs the statement (it commits) and then reports a failure: an unknown commit outcome. */
   failAfterOnce = false;
+  /** Every append commits and then reports a failure, and every lookup fails, while set. */
+  failAfterAlways = false;
 
   constructor(private readonly client: Client) {}
 
@@ -26,10 +29,12 @@ class FaultyExecutor implements SqlExecutor {
     const streams = sql === EventStore.APPEND_SQL ? (JSON.parse(params[0] as string) as Array<[string]>).map(([stream]) => stream) : [];
     if (sql === EventStore.APPEND_SQL) this.appends++;
     if (this.failBefore) throw new Error('connection refused');
+    if (this.failAfterAlways && sql !== EventStore.APPEND_SQL) throw new Error('connection reset');
     if (this.failStream && streams.includes(this.failStream)) throw new Error('connection refused');
     if (this.hold && streams.includes(this.hold.stream)) await this.hold.until;
     if (streams.length > 0) this.batches.push(streams);
     const rows = (await this.client.query(sql, params)).rows as T[];
+    if (this.failAfterAlways && sql === EventStore.APPEND_SQL) throw new Error('connection reset during commit');
     if (this.failAfterOnce && sql === EventStore.APPEND_SQL) {
       this.failAfterOnce = false;
       throw new Error('connection reset during commit');
@@ -69,7 +74,7 @@ describe('EventPublisher (the one publish path)', () => {
   it('group-commits concurrent publishes: one INSERT per batch, contiguous seqs, emitted only after storing', async () => {
     const publisher = new EventPublisher(store, options);
     const emitted: EventEnvelope[] = [];
-    publisher.onStored((events) => emitted.push(...events));
+    publisher.committed.subscribe((events) => emitted.push(...events));
     const taskId = randomUUID();
     const results = await Promise.all(Array.from({ length: 400 }, () => publisher.publish(input(taskId))));
     expect(sql.appends).toBeLessThanOrEqual(3);
@@ -127,7 +132,7 @@ describe('EventPublisher (the one publish path)', () => {
   it('settles a batch whose commit outcome was unknown without storing it twice', async () => {
     const publisher = new EventPublisher(store, options);
     const emitted: EventEnvelope[] = [];
-    publisher.onStored((events) => emitted.push(...events));
+    publisher.committed.subscribe((events) => emitted.push(...events));
     sql.failAfterOnce = true;
     const taskId = randomUUID();
     const results = await Promise.all(Array.from({ length: 10 }, () => publisher.publish(input(taskId))));
@@ -137,7 +142,7 @@ describe('EventPublisher (the one publish path)', () => {
     expect(emitted).toHaveLength(10);
   });
 
-  it('when the database is down: callers get unavailable after a bounded wait, the queue stays bounded, nothing acknowledged is lost', async () => {
+  it('when the database is down: callers get a refusal after a bounded wait, the queue stays bounded, nothing acknowledged is lost', async () => {
     const publisher = new EventPublisher(store, options);
     const taskId = randomUUID();
     const acknowledged = await publisher.publish(input(taskId));
@@ -146,12 +151,37 @@ describe('EventPublisher (the one publish path)', () => {
     const attempts = Array.from({ length: 800 }, () => publisher.publish(input(taskId)).then(() => 'stored', (e: PublishException) => e.code));
     expect(publisher.backlog).toBeLessThanOrEqual(options.maxPending);
     const outcomes = await Promise.all(attempts);
-    expect(new Set(outcomes)).toEqual(new Set([ErrorCode.Unavailable]));
+    // Never queued (backpressure): `unavailable`. Tried and failed: the commit's fate is
+    // unknown to the publisher, so `outcome_unknown`, never "not stored".
+    expect(outcomes).toContain(ErrorCode.OutcomeUnknown);
+    expect(outcomes.filter((o) => o !== ErrorCode.Unavailable && o !== ErrorCode.OutcomeUnknown)).toEqual([]);
     expect(Date.now() - started).toBeLessThan(5000);
     sql.failBefore = false;
     const after = await publisher.publish(input(taskId));
     const stored = await store.read(`task:${taskId}`, 0, 10_000, 10_000);
     expect(stored.map((e) => e.id)).toEqual([acknowledged.id, after.id]);
+  });
+
+  it('a write that committed but was never confirmed answers outcome_unknown, and the event is still delivered once the database answers', async () => {
+    const publisher = new EventPublisher(store, options);
+    const delivered: EventEnvelope[] = [];
+    publisher.committed.subscribe((events) => delivered.push(...events));
+    const taskId = randomUUID();
+    sql.failAfterAlways = true;
+    const outcome = await publisher.publish(input(taskId)).then(
+      () => 'stored',
+      (e: PublishException) => e.code,
+    );
+    expect(outcome).toBe(ErrorCode.OutcomeUnknown);
+    const [stored] = await new EventStore(clientExecutor(client)).read(`task:${taskId}`, 0, 10, 10);
+    expect(stored).toBeDefined();
+    expect(delivered).toHaveLength(0);
+    sql.failAfterAlways = false;
+    await expectEventually(() => expect(delivered.map((e) => e.id)).toEqual([stored!.id]), 5000);
+    // Retrying with the same id is safe: it resolves to the stored event, not a second one.
+    const retried = await publisher.publish({ ...input(taskId), id: stored!.id });
+    expect(retried).toMatchObject({ id: stored!.id, seq: stored!.seq });
+    expect(await store.read(`task:${taskId}`, 0, 10, 10)).toHaveLength(1);
   });
 
   it('drain stores everything accepted and refuses new events', async () => {

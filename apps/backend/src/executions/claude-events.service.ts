@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { executionStream, type EventEnvelope, type EventPayloads, type EventType } from '@taskdash/contract';
-import type { ClaudeFact } from '../../executions/claude/claude-line.mapper';
-import type { OutputChunk } from '../../executions/output/output-chunker';
-import { encodeOutput } from '../../executions/output/output-encoding.util';
-import { EventPublisher } from '../persistence/event-publisher.service';
+import type { ClaudeFact } from './claude/claude-line.mapper';
+import type { OutputChunk } from './output/output-chunker';
+import { encodeOutput } from './output/output-encoding.util';
+import { EventPublisher } from '../events/event-publisher.service';
 
 type Payload<T extends EventType> = EventPayloads[T];
 

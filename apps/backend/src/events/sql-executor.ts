@@ -1,5 +1,5 @@
-import type { DatabaseHandle } from '../../database/database.types';
-import type { PrismaClient } from '../../generated/prisma/client';
+import type { DatabaseHandle } from '../database/database.types';
+import type { PrismaClient } from '../generated/prisma/client';
 
 /** The one thing the event store needs from the database: run a parameterised query. */
 export interface SqlExecutor {

@@ -9,8 +9,10 @@ import {
   type EventPayloads,
   type EventType,
 } from '@taskdash/contract';
-import type { PublisherOptions } from '../websocket-options.types';
+import { CommittedEvents } from './committed-events';
 import type { EventStore, PendingEvent } from './event-store';
+import type { EventTransactions, EventTx } from './event-transactions.service';
+import type { PublisherOptions } from './events-options.types';
 import { PublishException } from './publish.exception';
 
 export interface PublishInput<T extends EventType = EventType> {
@@ -27,8 +29,10 @@ export interface PublishInput<T extends EventType = EventType> {
   id?: string;
 }
 
-/** Receives every batch right after it is stored, in seq order per stream. */
-export type StoredListener = (events: EventEnvelope[]) => void;
+/** Where a publish goes: with `tx`, into that domain transaction; without, group commit. */
+export interface PublishOptions {
+  tx?: EventTx;
+}
 
 /**
  * Optional hooks for metrics, set with `observe`. The publisher behaves the same without
@@ -37,11 +41,9 @@ export type StoredListener = (events: EventEnvelope[]) => void;
 export interface PublisherObserver {
   /** One batch was written with one INSERT, taking `ms`. */
   batchWritten(size: number, ms: number): void;
-  /** Events were stored and handed to the fan-out. */
-  stored(events: readonly EventEnvelope[]): void;
   /** A write failed; it is retried. */
   storeFailed(): void;
-  /** Publishes refused with `unavailable`: queue full for too long, or the store for too long. */
+  /** Publishes refused: queue full for too long (`unavailable`), or the store for too long (`outcome_unknown`). */
   rejected(reason: 'backpressure' | 'store_timeout', count: number): void;
 }
 
@@ -61,7 +63,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /**
  * The one publish path: validate against the contract, store in PostgreSQL, then hand the
- * stored envelopes to the fan-out. Concurrent publishes are group-committed: a batch takes
+ * stored envelopes to delivery (`CommittedEvents`). Given `{ tx }`, the events are appended
+ * inside that domain transaction instead and handed over after its commit
+ * (`EventTransactions`). Without, concurrent publishes are group-committed: a batch takes
  * up to `maxBatchSize` queued events into a single INSERT. Up to `maxInFlight` batches are
  * stored at once, on as many connections, but never two holding the same stream, so each
  * stream's events are stored, numbered and fanned out in the order they were published.
@@ -73,7 +77,6 @@ export class EventPublisher {
   private readonly logger = new Logger(EventPublisher.name);
   private queue: Waiter[] = [];
   private readonly spaceWaiters: Array<() => void> = [];
-  private readonly listeners: StoredListener[] = [];
   /** Batches being stored, and the streams they hold (each in at most one of them). */
   private inFlight = 0;
   /** Batches taken and not yet fanned out (`drain` waits for them too). */
@@ -90,15 +93,21 @@ export class EventPublisher {
   private closed = false;
   private idleWaiters: Array<() => void> = [];
   private observer: PublisherObserver | undefined;
+  /**
+   * Events whose callers were told `outcome_unknown`: looked up once the database answers
+   * again, and delivered if they were stored, so a stored event always reaches sockets.
+   */
+  private unresolved: PendingEvent[] = [];
+  private resolving = false;
 
   constructor(
     private readonly store: EventStore,
     private readonly options: PublisherOptions,
+    /** Where stored events go; a publisher built alone (tests, benchmarks) gets its own. */
+    readonly committed: CommittedEvents = new CommittedEvents(),
+    /** Needed only for `{ tx }` publishes. */
+    private readonly transactions?: EventTransactions,
   ) {}
-
-  onStored(listener: StoredListener): void {
-    this.listeners.push(listener);
-  }
 
   /** Installs (or with `undefined` removes) the metrics hooks. */
   observe(observer: PublisherObserver | undefined): void {
@@ -110,7 +119,8 @@ export class EventPublisher {
     return this.queue.length;
   }
 
-  async publish<T extends EventType>(input: PublishInput<T>): Promise<EventEnvelope<T>> {
+  async publish<T extends EventType>(input: PublishInput<T>, options: PublishOptions = {}): Promise<EventEnvelope<T>> {
+    if (options.tx) return (await this.appendIn(options.tx, [input]))[0] as EventEnvelope<T>;
     const event = this.validate(input);
     if (this.queue.length >= this.options.maxPending) await this.waitForSpace();
     return new Promise<EventEnvelope<T>>((resolve, reject) => {
@@ -125,9 +135,30 @@ export class EventPublisher {
     });
   }
 
-  /** Publishes several events; their order is kept within each stream. */
-  publishMany(inputs: PublishInput[]): Promise<EventEnvelope[]> {
+  /**
+   * Publishes several events; their order is kept within each stream. With `{ tx }` they are
+   * stored all or nothing, in one statement; without, each is stored on its own.
+   */
+  publishMany(inputs: PublishInput[], options: PublishOptions = {}): Promise<EventEnvelope[]> {
+    if (options.tx) return this.appendIn(options.tx, inputs);
     return Promise.all(inputs.map((input) => this.publish(input)));
+  }
+
+  /**
+   * Appends in the caller's transaction, in one statement: the streams' rows are locked in
+   * name order (as a batch locks them) until the transaction ends, so its seqs commit in
+   * order with every other writer's.
+   */
+  private async appendIn(tx: EventTx, inputs: PublishInput[]): Promise<EventEnvelope[]> {
+    if (!this.transactions) throw new PublishException(ErrorCode.InvalidMessage, 'this publisher has no transactions');
+    const transactions = this.transactions;
+    transactions.staged(tx);
+    const events = inputs.map((input) => this.validate(input));
+    const started = performance.now();
+    const stored = await this.store.appendIn(tx, events);
+    this.observer?.batchWritten(events.length, performance.now() - started);
+    transactions.stage(tx, stored);
+    return stored;
   }
 
   /** Refuses new events and resolves once everything accepted so far is stored or failed. */
@@ -258,8 +289,10 @@ export class EventPublisher {
   /**
    * Stores one batch, retrying while the database fails, and returns what to settle, in
    * order. After a failure the outcome of the commit is unknown, so the ids are looked up
-   * first: what was stored is settled as stored, only the rest is written again. Callers
-   * past their deadline get `unavailable`.
+   * first: what was stored is settled as stored, only the rest is written again. A caller
+   * past its deadline while the outcome is unknown gets `outcome_unknown` (never "not
+   * stored": it may be); its event is still looked up once the database answers, and
+   * delivered if it was stored, but not written again (a retry with the same id is).
    */
   private async storeBatch(batch: Waiter[]): Promise<Settlement[]> {
     const settlements: Settlement[] = [];
@@ -295,30 +328,56 @@ export class EventPublisher {
         });
         const now = Date.now();
         const expired = pending.filter((w) => w.deadline <= now);
-        // Only give up on events whose fate is known (the lookup above succeeded) or expired.
         if (expired.length > 0) {
-          expired.forEach((w) =>
-            w.reject(new PublishException(ErrorCode.Unavailable, 'event store unavailable')),
-          );
+          // The last attempt failed, so whether it committed is unknown: never "not stored".
+          for (const waiter of expired) {
+            waiter.reject(
+              new PublishException(
+                ErrorCode.OutcomeUnknown,
+                'event store did not confirm the write in time; it may be stored (retrying with the same id is safe)',
+              ),
+            );
+          }
           this.observer?.rejected('store_timeout', expired.length);
+          this.unresolved.push(...expired.map((w) => w.event));
           pending = pending.filter((w) => w.deadline > now);
+          if (pending.length === 0) break;
         }
         await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 6)));
       }
     }
+    if (this.unresolved.length > 0) void this.resolveUnknown();
     return settlements;
+  }
+
+  /**
+   * Looks up the events given up on, until the database answers: those it holds are
+   * delivered (late, but delivered; the dispatcher puts them in order), the others were not
+   * stored and are forgotten (their callers may publish them again with the same id).
+   */
+  private async resolveUnknown(): Promise<void> {
+    if (this.resolving) return;
+    this.resolving = true;
+    try {
+      for (let attempt = 0; this.unresolved.length > 0; attempt++) {
+        const events = [...this.unresolved];
+        try {
+          const found = await this.store.findByIds(events.map((e) => e.id));
+          this.unresolved.splice(0, events.length);
+          found.sort((a, b) => (a.stream === b.stream ? a.seq - b.seq : a.stream < b.stream ? -1 : 1));
+          if (found.length > 0) this.committed.emit(found);
+        } catch {
+          await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 6)));
+        }
+      }
+    } finally {
+      this.resolving = false;
+    }
   }
 
   /** `stored[i]` is what `waiters[i]` published; both in input order, so ascending seq per stream. */
   private settle(waiters: Waiter[], stored: EventEnvelope[]): void {
-    this.observer?.stored(stored);
-    for (const listener of this.listeners) {
-      try {
-        listener(stored);
-      } catch (error) {
-        this.logger.error(error instanceof Error ? error : String(error));
-      }
-    }
+    this.committed.emit(stored);
     waiters.forEach((waiter, i) => waiter.resolve(stored[i]!));
   }
 }

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { RetentionOptions } from '../websocket-options.types';
+import type { RetentionOptions } from './events-options.types';
 import type { SqlExecutor } from './sql-executor';
 
 export interface PurgeResult {

@@ -1,4 +1,5 @@
 import type { EventEnvelope, EventType } from '@taskdash/contract';
+import type { EventTx } from './event-transactions.service';
 import type { SqlExecutor } from './sql-executor';
 
 /** An event accepted by the publisher but not stored yet. */
@@ -88,6 +89,16 @@ export class EventStore {
   async append(events: readonly PendingEvent[]): Promise<EventEnvelope[]> {
     if (events.length === 0) return [];
     const heads = await this.sql.query<HeadRow>(APPEND_SQL, EventStore.appendParams(events), 'taskdash_append');
+    return EventStore.number(events, heads);
+  }
+
+  /**
+   * Stores a batch inside the caller's transaction: the same statement, so the same seq
+   * allocation under the streams' row locks, which the transaction holds until it ends.
+   */
+  async appendIn(tx: EventTx, events: readonly PendingEvent[]): Promise<EventEnvelope[]> {
+    if (events.length === 0) return [];
+    const heads = await tx.$queryRawUnsafe<HeadRow[]>(APPEND_SQL, ...EventStore.appendParams(events));
     return EventStore.number(events, heads);
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { SYSTEM_STREAM, type EventEnvelope, type EventPayloads } from '@taskdash/contract';
-import { EventPublisher } from '../persistence/event-publisher.service';
+import { EventPublisher } from '../events/event-publisher.service';
 
 /**
  * Health snapshots and alert notices, all on the `system` stream, which only admins and

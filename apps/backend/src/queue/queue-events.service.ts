@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { queueStream, taskStream, type EventEnvelope, type EventPayloads, type EventType } from '@taskdash/contract';
-import { EventPublisher, type PublishInput } from '../persistence/event-publisher.service';
-import { EventStore } from '../persistence/event-store';
-import { stableEventId } from './stable-event-id.util';
+import { EventPublisher, type PublishInput } from '../events/event-publisher.service';
+import { EventStore } from '../events/event-store';
+import { stableEventId } from '../events/stable-event-id.util';
 
 /** Job events that describe one job. */
 export type JobEventType = Exclude<Extract<EventType, `job.${string}`>, 'job.reload_required'>;

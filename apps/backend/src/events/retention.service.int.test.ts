@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from 'pg';
-import { expectEventually } from '../../../../../test/eventually';
+import { expectEventually } from '../../../../test/eventually';
 import {
   clientExecutor,
   createTestDatabase,
   testClients,
   type TestDatabase,
-} from '../../../../../test/test-database';
+} from '../../../../test/test-database';
 import { EventStore, type PendingEvent } from './event-store';
 import { RetentionService } from './retention.service';
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { delay } from '../../../../../test/eventually';
-import { clientExecutor, createTestDatabase, testClients, type TestDatabase } from '../../../../../test/test-database';
+import { delay } from '../../../../test/eventually';
+import { clientExecutor, createTestDatabase, testClients, type TestDatabase } from '../../../../test/test-database';
 import { EventStore, type PendingEvent } from './event-store';
 
 const event = (stream: string): PendingEvent => ({

@@ -3,10 +3,10 @@ import { ErrorCode, taskStream, type SubscribeResult } from '@taskdash/contract'
 import { delay, expectEventually } from '../../../../../test/eventually';
 import { EventCollector, range, subscribe } from '../../../../../test/event-collector';
 import { connected, startTestApp, type TestApp } from '../../../../../test/test-app';
-import { EventPublisher } from './event-publisher.service';
-import { EventStore } from './event-store';
-import { RetentionService } from './retention.service';
-import { prismaExecutor } from './sql-executor';
+import { EventPublisher } from '../../events/event-publisher.service';
+import { EventStore } from '../../events/event-store';
+import { RetentionService } from '../../events/retention.service';
+import { prismaExecutor } from '../../events/sql-executor';
 
 describe('replay on resubscribe', () => {
   let t: TestApp;
