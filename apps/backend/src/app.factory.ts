@@ -4,7 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module';
 import type { AppRuntime } from './app.runtime';
 import { ApiExceptionFilter } from './common/api-exception.filter';
-import { RequestBoundsInterceptor } from './common/request-bounds.interceptor';
+import { requestBounds } from './common/request-bounds.middleware';
 import { serveDashboard } from './dashboard/dashboard-static.util';
 import { AppIoAdapter } from './websocket/socket-io.adapter';
 
@@ -18,8 +18,8 @@ export async function createApp(runtime: AppRuntime): Promise<INestApplication> 
   app.useBodyParser('json', { limit: '256kb' });
   app.enableCors({ origin: config.allowedOrigins.includes('*') ? true : config.allowedOrigins, credentials: true });
   app.useGlobalFilters(new ApiExceptionFilter());
-  app.useGlobalInterceptors(
-    new RequestBoundsInterceptor({
+  app.use(
+    requestBounds({
       timeoutMs: config.writes.timeoutMs,
       maxConcurrent: config.writes.maxConcurrent,
       maxQueued: config.writes.maxQueued,

@@ -4,9 +4,8 @@ import type { Response } from 'express';
 import { AuthException } from '../auth/auth.exception';
 import { isDatabaseUnavailable } from '../database/database-error.util';
 import { ApiException } from './api.exception';
+import { RETRY_AFTER_SEC } from './request-bounds.middleware';
 
-/** Seconds a client is asked to wait after a 503 (`Retry-After`). */
-const RETRY_AFTER_SEC = 2;
 
 /**
  * An error from the publish path carrying a contract code that means "not now": the store
@@ -30,6 +29,8 @@ export class ApiExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const [status, body] = this.describe(error);
+    // Already answered (a write past its time limit got its 503); a late failure goes nowhere.
+    if (response.headersSent) return;
     if (status === 503) {
       response.setHeader('Retry-After', String(RETRY_AFTER_SEC));
       this.logger.warn({ msg: 'request refused: database unavailable or overloaded', reason: body.message });
