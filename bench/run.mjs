@@ -16,6 +16,7 @@ const BENCHES = {
   'queue-bridge': 'queue-bridge.bench.mjs',
   'metrics-overhead': 'metrics-overhead.bench.mjs',
   'agent-output': 'agent-output.bench.mjs',
+  'task-writes': 'task-writes.bench.mjs',
 };
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 

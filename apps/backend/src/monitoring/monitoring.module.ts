@@ -2,7 +2,6 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { REDIS } from '../app.constants';
-import type { AppConfig } from '../config/app-config';
 import { DATABASE, type DatabaseHandle } from '../database/database.types';
 import { EventFanout } from '../websocket/delivery/event-fanout.service';
 import { SystemEventsService } from './system-events.service';
@@ -23,23 +22,6 @@ import type { MonitoringOptions } from './monitoring-options.types';
 import { collectProcessMetrics } from './process-metrics.util';
 import { WebsocketMetricsService } from './websocket-metrics.service';
 
-/** The module's options from the validated configuration. */
-export function monitoringOptionsFrom(config: AppConfig): MonitoringOptions {
-  const m = config.monitoring;
-  return {
-    nodeId: m.nodeId,
-    metricsEnabled: m.metricsEnabled,
-    metricsToken: m.metricsToken,
-    healthIntervalMs: m.healthIntervalMs,
-    redisKeyPrefix: config.redisKeyPrefix,
-    alerts: {
-      rules: m.alertRules,
-      groupWindowMs: m.alertGroupWindowMs,
-      repeatIntervalMs: m.alertRepeatIntervalMs,
-      staleAfterMs: Math.max(30_000, 3 * m.healthIntervalMs),
-    },
-  };
-}
 
 /** One registry per app (tests run several apps in one process), default process metrics included. */
 function createRegistry(options: MonitoringOptions): Registry {

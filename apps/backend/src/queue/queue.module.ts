@@ -1,5 +1,4 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import type { AppConfig } from '../config/app-config';
 import { QueueEventsService } from './queue-events.service';
 import { BridgeBatchService } from './bridge/bridge-batch.service';
 import { BridgeStateStore } from './bridge/bridge-state.store';
@@ -12,24 +11,8 @@ import { ExecutionsQueue } from './executions-queue.service';
 import { JobHandlerRegistry } from './job-handler.registry';
 import { bullPrefix, QUEUE_OPTIONS } from './queue.constants';
 import { QueueLifecycleService } from './queue-lifecycle.service';
-import { DEFAULT_BRIDGE_OPTIONS, type QueueModuleOptions } from './queue-options.types';
+import type { QueueModuleOptions } from './queue-options.types';
 
-/** The module's options from the app's configuration and its Redis command connection. */
-export function queueOptionsFrom(config: AppConfig, redis: QueueModuleOptions['redis']): QueueModuleOptions {
-  const { queue } = config;
-  return {
-    redis,
-    keyPrefix: config.redisKeyPrefix,
-    worker: { inProcess: queue.worker === 'in-process', concurrency: queue.concurrency, lockMs: queue.jobLockMs },
-    bridge: {
-      ...DEFAULT_BRIDGE_OPTIONS,
-      enabled: queue.bridge,
-      coalesceMs: queue.coalesceMs,
-      lockTtlMs: queue.lockTtlMs,
-      overviewIntervalMs: queue.overviewIntervalMs,
-    },
-  };
-}
 
 /** Wires the bridge of one queue from its parts (all plain classes, so tests can build one too). */
 export function createQueueBridge(options: QueueModuleOptions & { redis: NonNullable<QueueModuleOptions['redis']> }, queue: ExecutionsQueue, events: QueueEventsService): QueueBridge {

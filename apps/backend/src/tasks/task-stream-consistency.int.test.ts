@@ -133,7 +133,7 @@ describe('task stream and task row agree', () => {
     const crashing = await startBackendProcess({
       DATABASE_URL: b.database.url,
       REDIS_KEY_PREFIX: b.runtime.config.redisKeyPrefix,
-      NODE_OPTIONS: `--require ${join(__dirname, '../../../../test/preload/crash-after-commit.cjs')}`,
+      NODE_OPTIONS: `--import ${join(__dirname, '../../../../test/preload/crash-after-commit.mjs')}`,
       CRASH_AFTER_COMMIT_TYPE: 'task.status_changed',
     });
     try {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { TaskAccessModule } from './task-access.module';
+import { TaskAccessModule } from '../auth/task-access.module';
 import { TaskEventsService } from './task-events.service';
 import { TasksController } from './tasks.controller';
 import { TasksService } from './tasks.service';

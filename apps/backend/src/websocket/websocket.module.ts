@@ -10,7 +10,7 @@ import { TokenLifecycleService } from './connection/token-lifecycle.service';
 import { UserSockets } from './connection/user-sockets';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { MessageGuard } from './limits/message-guard';
-import { TaskAccessModule } from '../tasks/task-access.module';
+import { TaskAccessModule } from '../auth/task-access.module';
 import { UserChannelsService } from './channels/user-channels.service';
 import { EventFanout } from './delivery/event-fanout.service';
 import { StreamDispatcher } from './delivery/stream-dispatcher.service';

@@ -4,7 +4,7 @@ import type { Principal } from '../../auth/principal.types';
 import { ApiException } from '../../common/api.exception';
 import type { Execution } from '../../generated/prisma/client';
 import type { ExecutionsQueue } from '../../queue/executions-queue.service';
-import type { TaskAccessService } from '../../tasks/task-access.service';
+import type { TaskAccessService } from '../../auth/task-access.service';
 import type { ClaudeEventsService } from '../claude-events.service';
 import type { EventStore } from '../../events/event-store';
 import { commandOf, PROMPT_PLACEHOLDER, type ExecutionProfile } from '../execution-profile.schema';

@@ -3,7 +3,7 @@ import { ErrorCode, parseStream } from '@taskdash/contract';
 import { isOperator, type Principal } from '../../auth/principal.types';
 import { SessionStateService } from '../../auth/session-state.service';
 import type { Role } from '../../auth/principal.types';
-import { TaskAccessService } from '../../tasks/task-access.service';
+import { TaskAccessService } from '../../auth/task-access.service';
 
 export type AccessDecision =
   | { allowed: true }

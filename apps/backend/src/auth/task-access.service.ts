@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PRISMA } from '../database/database.types';
 import type { PrismaClient } from '../generated/prisma/client';
-import { isAdmin, type Principal } from '../auth/principal.types';
+import { isAdmin, type Principal } from './principal.types';
 
 /** Who may see or change a task: its owner, its members and admins. One place, used by the API and the sockets. */
 @Injectable()
