@@ -16,7 +16,7 @@ const STREAMS = 100;
 const ROUNDS = Number(process.env.BENCH_PUBLISH_ROUNDS ?? 5);
 /** The backend's own publisher settings, with room for the whole workload at once. */
 const OPTIONS = {
-  ...dist('websocket/websocket-options.types.js').DEFAULT_WEBSOCKET_OPTIONS.publisher,
+  ...dist('events/events-options.types.js').DEFAULT_EVENTS_OPTIONS.publisher,
   maxPending: 50_000,
   enqueueTimeoutMs: 30_000,
   storeTimeoutMs: 30_000,

@@ -19,7 +19,7 @@ async function seed(url) {
   const { EventStore } = dist('events/event-store.js');
   const { EventPublisher } = dist('events/event-publisher.service.js');
   const { prismaExecutor } = dist('events/sql-executor.js');
-  const { DEFAULT_WEBSOCKET_OPTIONS } = dist('websocket/websocket-options.types.js');
+  const { DEFAULT_EVENTS_OPTIONS } = dist('events/events-options.types.js');
   const handle = openPostgres({ url });
   try {
     const task = await handle.prisma.task.create({
@@ -31,7 +31,7 @@ async function seed(url) {
       },
     });
     const publisher = new EventPublisher(new EventStore(prismaExecutor(handle.prisma)), {
-      ...DEFAULT_WEBSOCKET_OPTIONS.publisher,
+      ...DEFAULT_EVENTS_OPTIONS.publisher,
       maxPending: 50_000,
       enqueueTimeoutMs: 30_000,
       storeTimeoutMs: 30_000,

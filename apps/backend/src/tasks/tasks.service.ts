@@ -72,20 +72,27 @@ export class TasksService {
   }
 
   async changeStatus(principal: Principal, taskId: string, status: TaskStatus): Promise<TaskSnapshot> {
-    await this.findVisible(principal, taskId);
+    const visible = await this.findVisible(principal, taskId);
     return this.transactions.run(async (tx) => {
       // Read the old status and write the new one in one statement, under the row's lock.
       // The lock is held until commit and the event is appended before it, so concurrent
       // changes commit one after the other, each event's `from` is the previous one's `to`,
-      // and the last event's `to` is the row's status.
-      const rows = await tx.$queryRaw<{ old: TaskStatus }[]>`
+      // and the last event's `to` is the row's status. The row comes back from the same
+      // statement (members as read just before: membership changes are their own events).
+      const rows = await tx.$queryRaw<{ old: TaskStatus; title: string; description: string; updated_at: Date }[]>`
         UPDATE tasks t SET status = ${status}::"TaskStatus", updated_at = now()
         FROM (SELECT id, status AS old FROM tasks WHERE id = ${taskId}::uuid FOR UPDATE) o
-        WHERE t.id = o.id RETURNING o.old`;
-      const from = rows[0]?.old;
-      if (from === undefined) throw notFound();
-      if (from !== status) await this.events.statusChanged({ taskId, from, to: status }, { tx });
-      return this.snapshotIn(tx, taskId);
+        WHERE t.id = o.id RETURNING o.old, t.title, t.description, t.updated_at`;
+      const row = rows[0];
+      if (row === undefined) throw notFound();
+      if (row.old !== status) await this.events.statusChanged({ taskId, from: row.old, to: status }, { tx });
+      return toTaskSnapshot({
+        ...visible,
+        title: row.title,
+        description: row.description,
+        status,
+        updatedAt: new Date(row.updated_at),
+      });
     });
   }
 
