@@ -1,6 +1,10 @@
 export { RealtimeClient } from './realtime.client';
 export { DEFAULT_RECONNECTION, DEFAULT_TOKEN_REFRESH } from './realtime-client.options';
-export type { RealtimeClientOptions, ReconnectionOptions, TokenRefreshOptions } from './realtime-client.options';
+export type {
+  RealtimeClientOptions,
+  ReconnectionOptions,
+  TokenRefreshOptions,
+} from './realtime-client.options';
 export type {
   AccessRevokedNotice,
   ConnectionState,
@@ -9,6 +13,7 @@ export type {
   ReloadReason,
   StateChange,
   StreamListener,
+  SubscribeOptions,
   SubscriptionFailure,
   TokenExpiry,
   TokenProvider,

@@ -115,3 +115,9 @@ export interface RealtimeClientEvents {
    */
   error: (error: RealtimeException) => void;
 }
+
+/** Options of `RealtimeClient.subscribe`. */
+export interface SubscribeOptions {
+  /** Where to start, per stream (a snapshot's position); other streams resume as usual. */
+  from?: Readonly<Record<string, StreamPosition | undefined>>;
+}

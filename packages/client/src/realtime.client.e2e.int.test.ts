@@ -1,4 +1,4 @@
-import { taskStream, type EventEnvelope } from '@taskdash/contract';
+import { taskStream, type EventEnvelope, type TaskView } from '@taskdash/contract';
 import { EventPublisher } from '../../../apps/backend/src/events/event-publisher.service';
 import { RetentionService } from '../../../apps/backend/src/events/retention.service';
 import { prismaExecutor } from '../../../apps/backend/src/events/sql-executor';
@@ -33,7 +33,8 @@ function backend(options: TestAppOptions = {}) {
     /** A task of `owner`, created through the API so that permissions are real; its stream is at seq 1. */
     async newTask(owner: string): Promise<{ taskId: string; stream: string }> {
       const created = await ctx.t.http('POST', '/tasks', owner, { title: 'e2e', members: [] });
-      if (created.status !== 201) throw new Error(`POST /tasks: ${created.status} ${JSON.stringify(created.body)}`);
+      if (created.status !== 201)
+        throw new Error(`POST /tasks: ${created.status} ${JSON.stringify(created.body)}`);
       const { id } = created.body as { id: string };
       return { taskId: id, stream: taskStream(id) };
     },
@@ -104,6 +105,34 @@ describe('RealtimeClient end to end: resuming after a lost connection', () => {
     expect(recorder.reloads).toEqual([]);
     expect(recorder.states).toEqual(['connecting', 'connected', 'reconnecting', 'resumed']);
     expect(client.position(stream)).toEqual({ seq: 155, epoch: seen[0]!.epoch });
+  });
+
+  it("subscribing from an HTTP snapshot's position replays exactly the changes made after the read", async () => {
+    const { taskId, stream } = await b.newTask('ari');
+    await b.t.http('PUT', `/tasks/${taskId}/status`, 'ari', { status: 'in_progress' }); // seq 2
+    const read = await b.t.http('GET', `/tasks/${taskId}`, 'ari');
+    const view = read.body as TaskView;
+    expect(view.status).toBe('in_progress');
+    expect(view.position).toEqual({ seq: 2, epoch: expect.any(String) });
+    // Changed between the read and the subscribe: without the position these would be lost.
+    await b.t.http('PUT', `/tasks/${taskId}/status`, 'ari', { status: 'blocked' });
+    await b.t.http('PUT', `/tasks/${taskId}/status`, 'ari', { status: 'done' });
+    const { client, recorder } = await b.client({ token: () => b.t.token('ari') });
+    const seen = listen(client, stream);
+    const [result] = await client.subscribe(stream, { from: { [stream]: view.position } });
+    expect(result).toMatchObject({ ok: true, recovered: true, replayed: 2 });
+    await waitFor(() => seen.length === 2, 'seq 3..4');
+    expect(seen.map((e) => [e.seq, e.payload])).toEqual([
+      [3, { taskId, from: 'in_progress', to: 'blocked' }],
+      [4, { taskId, from: 'blocked', to: 'done' }],
+    ]);
+    // The list reads the same snapshot: the row and the position agree.
+    const listed = (await b.t.http('GET', '/tasks', 'ari')).body as TaskView[];
+    expect(listed.find((task) => task.id === taskId)).toMatchObject({
+      status: 'done',
+      position: { seq: 4, epoch: view.position!.epoch },
+    });
+    expect(recorder.reloads).toEqual([]);
   });
 
   it('a restarted client sharing the position store resumes where the old one stopped', async () => {

@@ -19,6 +19,7 @@ import type {
   RealtimeClientEvents,
   StateChange,
   StreamListener,
+  SubscribeOptions,
 } from './realtime-client.types';
 import { RealtimeException } from './realtime.exception';
 import { StreamSequencer, type SequencerOutcome } from './stream.sequencer';
@@ -125,12 +126,27 @@ export class RealtimeClient {
    * @example
    * const [task] = await client.subscribe(taskStream(id));
    * if (!task.ok) showError(task.error.code);
+   *
+   * `from` gives a starting position per stream, such as the `position` of a snapshot read
+   * over HTTP: the server then replays exactly what followed the snapshot. A position older
+   * than what the client already delivered is ignored, so nothing arrives twice.
+   *
+   * @example
+   * const view = await api.getTask(id);
+   * await client.subscribe(taskStream(id), { from: { [taskStream(id)]: view.position } });
    */
-  async subscribe(streams: string | readonly string[]): Promise<SubscribeResult[]> {
+  async subscribe(
+    streams: string | readonly string[],
+    options: SubscribeOptions = {},
+  ): Promise<SubscribeResult[]> {
     if (this.state === 'failed') {
       throw new RealtimeException('closed', 'The connection failed; call connect() first');
     }
     const list = distinct(streams);
+    for (const stream of list) {
+      const from = options.from?.[stream];
+      if (from) this.sequencer.skipTo(stream, from);
+    }
     const pending = this.subscriptions.want(list);
     if (this.supervisor.socket.connected) this.sendInBackground(this.subscriptions.takeUnsent(list));
     return Promise.all(pending);
@@ -186,9 +202,13 @@ export class RealtimeClient {
     if (!socket.connected) throw new RealtimeException('closed', 'Not connected');
     const generation = this.supervisor.generation;
     const payload = { stream, action, ...(options.bytes !== undefined && { bytes: options.bytes }) };
-    const answer = await request(socket, 'stream_control', payload, this.ackTimeoutMs).catch((error: unknown) => {
-      throw new RealtimeException('timeout', 'stream_control was not acknowledged in time', { cause: error });
-    });
+    const answer = await request(socket, 'stream_control', payload, this.ackTimeoutMs).catch(
+      (error: unknown) => {
+        throw new RealtimeException('timeout', 'stream_control was not acknowledged in time', {
+          cause: error,
+        });
+      },
+    );
     if (answer.ok && action === 'tail' && generation === this.supervisor.generation) {
       this.sequencer.skipTo(stream, answer.position);
     }
@@ -281,7 +301,10 @@ export class RealtimeClient {
 
   private onTokenExpiring(notice: unknown): void {
     if (!isExpiringNotice(notice)) {
-      this.listeners.emit('error', new RealtimeException('invalid_message', 'Ignored a malformed token_expiring'));
+      this.listeners.emit(
+        'error',
+        new RealtimeException('invalid_message', 'Ignored a malformed token_expiring'),
+      );
       return;
     }
     this.refresher.onExpiring(notice);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { StreamPosition } from './envelope';
 
 export const TASK_STATUSES = ['todo', 'in_progress', 'blocked', 'done', 'cancelled'] as const;
 export const TaskStatusSchema = z.enum(TASK_STATUSES);
@@ -16,3 +17,11 @@ export const TaskSnapshotSchema = z.object({
   updatedAt: z.string(),
 });
 export type TaskSnapshot = z.infer<typeof TaskSnapshotSchema>;
+
+/**
+ * A task as the HTTP API reads it, with the position of its `task:<id>` stream that the
+ * snapshot reflects (read in one snapshot of the database with the row). Subscribing from
+ * `position` delivers exactly the changes after the snapshot: none missed, none twice.
+ * Absent only when the task has no stream (it never published).
+ */
+export type TaskView = TaskSnapshot & { position?: StreamPosition };

@@ -3,7 +3,7 @@ import { executionStream, type EventEnvelope, type EventPayloads, type EventType
 import type { ClaudeFact } from './claude/claude-line.mapper';
 import type { OutputChunk } from './output/output-chunker';
 import { encodeOutput } from './output/output-encoding.util';
-import { EventPublisher } from '../events/event-publisher.service';
+import { EventPublisher, type PublishOptions } from '../events/event-publisher.service';
 
 type Payload<T extends EventType> = EventPayloads[T];
 
@@ -19,18 +19,24 @@ type Payload<T extends EventType> = EventPayloads[T];
 export class ClaudeEventsService {
   constructor(private readonly publisher: EventPublisher) {}
 
-  started(payload: Payload<'execution.started'>): Promise<EventEnvelope> {
-    return this.emit(payload.executionId, 'execution.started', payload);
+  started(payload: Payload<'execution.started'>, options?: PublishOptions): Promise<EventEnvelope> {
+    return this.emit(payload.executionId, 'execution.started', payload, options);
   }
 
   /** Bytes of the log; text when they are valid UTF-8, else base64. */
   output(executionId: string, chunk: OutputChunk): Promise<EventEnvelope> {
-    const payload = { offset: chunk.offset, length: chunk.bytes.length, fd: chunk.fd === 1 ? 'stdout' : 'stderr', ...encodeOutput(chunk.bytes) } as const;
+    const payload = {
+      offset: chunk.offset,
+      length: chunk.bytes.length,
+      fd: chunk.fd === 1 ? 'stdout' : 'stderr',
+      ...encodeOutput(chunk.bytes),
+    } as const;
     return this.emit(executionId, 'execution.output', payload);
   }
 
-  finished(payload: Payload<'execution.finished'>): Promise<EventEnvelope> {
-    return this.emit(payload.executionId, 'execution.finished', payload);
+  /** Pass the transaction that ended the execution's row (`{ tx }`): the end and its event commit together. */
+  finished(payload: Payload<'execution.finished'>, options?: PublishOptions): Promise<EventEnvelope> {
+    return this.emit(payload.executionId, 'execution.finished', payload, options);
   }
 
   sessionStarted(executionId: string, payload: Payload<'claude.session_started'>): Promise<EventEnvelope> {
@@ -99,7 +105,12 @@ export class ClaudeEventsService {
     }
   }
 
-  private emit<T extends EventType>(executionId: string, type: T, payload: Payload<T>): Promise<EventEnvelope> {
-    return this.publisher.publish({ stream: executionStream(executionId), type, payload });
+  private emit<T extends EventType>(
+    executionId: string,
+    type: T,
+    payload: Payload<T>,
+    options?: PublishOptions,
+  ): Promise<EventEnvelope> {
+    return this.publisher.publish({ stream: executionStream(executionId), type, payload }, options);
   }
 }

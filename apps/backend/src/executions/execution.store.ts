@@ -1,4 +1,10 @@
-import { executionStream, type ExecutionEndStatus, type ExecutionSnapshot, type ExecutionStatus } from '@taskdash/contract';
+import {
+  executionStream,
+  type ExecutionEndStatus,
+  type ExecutionSnapshot,
+  type ExecutionStatus,
+} from '@taskdash/contract';
+import type { EventTx } from '../events/event-transactions.service';
 import type { Execution, PrismaClient } from '../generated/prisma/client';
 import { formatOf } from './execution-profile.schema';
 
@@ -34,7 +40,9 @@ export function toExecutionSnapshot(execution: Execution): ExecutionSnapshot {
 /**
  * The `executions` rows and their state changes. Each change is one conditional statement,
  * so the API (cancel) and the runner (start, finish) on different nodes never overwrite
- * each other: whoever moves the status first wins, the other sees it.
+ * each other: whoever moves the status first wins, the other sees it. A change that has an
+ * event takes the domain transaction (`db`, from `EventTransactions.run`) so that the row
+ * and its event commit together.
  */
 export class ExecutionStore {
   constructor(private readonly prisma: PrismaClient) {}
@@ -65,8 +73,8 @@ export class ExecutionStore {
    * when it had already ended. A queued one is final at once; a running one is stopped by
    * its runner, which sees the status and records the rest of the outcome.
    */
-  async requestCancel(id: string): Promise<'queued' | 'running' | undefined> {
-    const rows = await this.prisma.$queryRawUnsafe<Array<{ previous: 'queued' | 'running' }>>(
+  async requestCancel(id: string, db: EventTx = this.prisma): Promise<'queued' | 'running' | undefined> {
+    const rows = await db.$queryRawUnsafe<Array<{ previous: 'queued' | 'running' }>>(
       `UPDATE executions e
        SET status = 'cancelled', finished_at = CASE WHEN o.status = 'queued' THEN now() ELSE e.finished_at END
        FROM (SELECT id, status FROM executions WHERE id = $1::uuid FOR UPDATE) o
@@ -82,8 +90,12 @@ export class ExecutionStore {
    * status. Only once: undefined when the execution had ended already (another node ended
    * it as lost while its runner, cut off, still ran), so that nobody ends it twice.
    */
-  async finish(id: string, outcome: ExecutionOutcome): Promise<ExecutionEndStatus | undefined> {
-    const rows = await this.prisma.$queryRawUnsafe<Array<{ status: ExecutionEndStatus }>>(
+  async finish(
+    id: string,
+    outcome: ExecutionOutcome,
+    db: EventTx = this.prisma,
+  ): Promise<ExecutionEndStatus | undefined> {
+    const rows = await db.$queryRawUnsafe<Array<{ status: ExecutionEndStatus }>>(
       `UPDATE executions
        SET status = CASE WHEN status = 'cancelled' THEN 'cancelled'::"ExecutionStatus" ELSE $2::"ExecutionStatus" END,
            exit_code = $3, signal = $4, cost_usd = $5, usage = COALESCE($6::jsonb, usage), output_bytes = $7, finished_at = now()

@@ -12,6 +12,7 @@ import { StreamDispatcher } from '../websocket/delivery/stream-dispatcher.servic
 import { ClaudeEventsService } from './claude-events.service';
 import { CommittedEvents } from '../events/committed-events';
 import { EventStore } from '../events/event-store';
+import { EventTransactions } from '../events/event-transactions.service';
 import { SubscriptionService } from '../websocket/subscriptions/subscription.service';
 import { ExecutionStore } from './execution.store';
 import type { ExecutionsModuleOptions } from './executions-options.types';
@@ -42,27 +43,50 @@ export class ExecutionsModule {
       controllers: [ExecutionsController],
       providers: [
         ClaudeEventsService,
-        { provide: ExecutionStore, inject: [PRISMA], useFactory: (prisma: PrismaClient) => new ExecutionStore(prisma) },
-        { provide: ExecutionOutputStore, inject: [PRISMA], useFactory: (prisma: PrismaClient) => new ExecutionOutputStore(prisma) },
+        {
+          provide: ExecutionStore,
+          inject: [PRISMA],
+          useFactory: (prisma: PrismaClient) => new ExecutionStore(prisma),
+        },
+        {
+          provide: ExecutionOutputStore,
+          inject: [PRISMA],
+          useFactory: (prisma: PrismaClient) => new ExecutionOutputStore(prisma),
+        },
         {
           provide: OutputPositions,
           inject: [PRISMA, ExecutionOutputStore],
-          useFactory: (prisma: PrismaClient, output: ExecutionOutputStore) => new OutputPositions(prisma, output),
+          useFactory: (prisma: PrismaClient, output: ExecutionOutputStore) =>
+            new OutputPositions(prisma, output),
         },
         {
           provide: ExecutionRunner,
-          inject: [ExecutionStore, ExecutionOutputStore, ClaudeEventsService],
-          useFactory: (store: ExecutionStore, output: ExecutionOutputStore, events: ClaudeEventsService) =>
-            new ExecutionRunner(store, output, events, options.runner),
+          inject: [ExecutionStore, ExecutionOutputStore, ClaudeEventsService, EventTransactions],
+          useFactory: (
+            store: ExecutionStore,
+            output: ExecutionOutputStore,
+            events: ClaudeEventsService,
+            transactions: EventTransactions,
+          ) => new ExecutionRunner(store, output, events, transactions, options.runner),
         },
         {
           provide: JOB_REGISTRATION,
           inject: [JobHandlerRegistry, ExecutionRunner],
-          useFactory: (handlers: JobHandlerRegistry, runner: ExecutionRunner) => handlers.register(EXECUTION_JOB, executionJobHandler(runner)),
+          useFactory: (handlers: JobHandlerRegistry, runner: ExecutionRunner) =>
+            handlers.register(EXECUTION_JOB, executionJobHandler(runner)),
         },
         {
           provide: ExecutionsService,
-          inject: [ExecutionStore, ExecutionOutputStore, EventStore, TaskAccessService, ExecutionsQueue, ExecutionRunner, ClaudeEventsService],
+          inject: [
+            ExecutionStore,
+            ExecutionOutputStore,
+            EventStore,
+            TaskAccessService,
+            ExecutionsQueue,
+            ExecutionRunner,
+            ClaudeEventsService,
+            EventTransactions,
+          ],
           useFactory: (
             store: ExecutionStore,
             output: ExecutionOutputStore,
@@ -71,14 +95,34 @@ export class ExecutionsModule {
             queue: ExecutionsQueue,
             runner: ExecutionRunner,
             claudeEvents: ClaudeEventsService,
-          ) => new ExecutionsService(store, output, events, access, queue, runner, claudeEvents, options.profiles),
+            transactions: EventTransactions,
+          ) =>
+            new ExecutionsService(
+              store,
+              output,
+              events,
+              access,
+              queue,
+              runner,
+              claudeEvents,
+              transactions,
+              options.profiles,
+            ),
         },
-        { provide: ViewerRegistry, inject: [StreamDispatcher], useFactory: (dispatcher: StreamDispatcher) => new ViewerRegistry(dispatcher) },
+        {
+          provide: ViewerRegistry,
+          inject: [StreamDispatcher],
+          useFactory: (dispatcher: StreamDispatcher) => new ViewerRegistry(dispatcher),
+        },
         {
           provide: ViewerCatchUp,
           inject: [StreamDispatcher, EventStore, OutputPositions, ViewerRegistry],
-          useFactory: (dispatcher: StreamDispatcher, store: EventStore, positions: OutputPositions, registry: ViewerRegistry) =>
-            new ViewerCatchUp(dispatcher, store, positions, registry, options.viewers),
+          useFactory: (
+            dispatcher: StreamDispatcher,
+            store: EventStore,
+            positions: OutputPositions,
+            registry: ViewerRegistry,
+          ) => new ViewerCatchUp(dispatcher, store, positions, registry, options.viewers),
         },
         {
           provide: SlowViewerGuard,
@@ -88,7 +132,18 @@ export class ExecutionsModule {
         },
         {
           provide: ViewerControlService,
-          inject: [MessageHandlersRegistry, CommittedEvents, StreamDispatcher, OutputPositions, ViewerRegistry, ViewerCatchUp, SlowViewerGuard, EventFanout, SubscriptionService, ConnectionManagerService],
+          inject: [
+            MessageHandlersRegistry,
+            CommittedEvents,
+            StreamDispatcher,
+            OutputPositions,
+            ViewerRegistry,
+            ViewerCatchUp,
+            SlowViewerGuard,
+            EventFanout,
+            SubscriptionService,
+            ConnectionManagerService,
+          ],
           useFactory: (
             handlers: MessageHandlersRegistry,
             committed: CommittedEvents,
@@ -102,11 +157,21 @@ export class ExecutionsModule {
             connections: ConnectionManagerService,
           ) =>
             // The namespace exists once the gateway attached it; read when used.
-            new ViewerControlService(handlers, committed, dispatcher, positions, registry, catchUp, guard, {
-              namespace: () => fanout.attachedNamespace,
-              queue: (socket, task) => subscriptions.enqueue(socket, task),
-              onDisconnect: (hook) => connections.onDisconnect(hook),
-            }, options.viewers),
+            new ViewerControlService(
+              handlers,
+              committed,
+              dispatcher,
+              positions,
+              registry,
+              catchUp,
+              guard,
+              {
+                namespace: () => fanout.attachedNamespace,
+                queue: (socket, task) => subscriptions.enqueue(socket, task),
+                onDisconnect: (hook) => connections.onDisconnect(hook),
+              },
+              options.viewers,
+            ),
         },
       ],
       exports: [ClaudeEventsService, ExecutionRunner, ExecutionOutputStore],

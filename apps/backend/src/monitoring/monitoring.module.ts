@@ -6,6 +6,7 @@ import { DATABASE, type DatabaseHandle } from '../database/database.types';
 import { EventFanout } from '../websocket/delivery/event-fanout.service';
 import { SystemEventsService } from './system-events.service';
 import { EventPublisher } from '../events/event-publisher.service';
+import { EventTransactions } from '../events/event-transactions.service';
 import { AlertEngine } from './alerts/alert-engine.service';
 import { AlertStore } from './alerts/alert.store';
 import { AlertsController } from './alerts/alerts.controller';
@@ -56,12 +57,14 @@ export class MonitoringModule {
             AlertStore,
             SystemEventsService,
             WebsocketMetricsService,
+            EventTransactions,
           ],
           useFactory: (
             redis: Redis | undefined,
             store: AlertStore,
             events: SystemEventsService,
             metrics: WebsocketMetricsService,
+            transactions: EventTransactions,
           ) =>
             new AlertEngine(
               // Without Redis there is one node, and its memory is the whole truth.
@@ -72,6 +75,7 @@ export class MonitoringModule {
               events,
               options.metricsEnabled ? metrics : undefined,
               { nodeId: options.nodeId, ...options.alerts },
+              (work) => transactions.run(work),
             ),
         },
         {

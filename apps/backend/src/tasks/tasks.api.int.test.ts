@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { TaskSnapshot } from '@taskdash/contract';
+import type { TaskSnapshot, TaskView } from '@taskdash/contract';
 import fc from 'fast-check';
 import jwt from 'jsonwebtoken';
 import { Client } from 'pg';
@@ -33,10 +33,10 @@ describe('task API', () => {
     await t.close();
   });
 
-  const create = async (owner: string, body: Record<string, unknown> = {}): Promise<TaskSnapshot> => {
+  const create = async (owner: string, body: Record<string, unknown> = {}): Promise<TaskView> => {
     const response = await t.http('POST', '/tasks', owner, { title: 'a task', ...body });
     expect(response.status).toBe(201);
-    return response.body as TaskSnapshot;
+    return response.body as TaskView;
   };
 
   const events = async (stream: string): Promise<StoredEvent[]> => {
@@ -77,14 +77,17 @@ describe('task API', () => {
         members: [bob],
         createdAt: expect.any(String),
         updatedAt: expect.any(String),
+        // Where its stream stands after this write: subscribe from here to miss nothing.
+        position: { seq: 1, epoch: expect.stringMatching(/^[0-9a-f-]{36}$/) },
       });
       expect((await t.http('GET', `/tasks/${task.id}`, owner)).body).toEqual(task);
     });
 
     it('writes task.created to the task and owner streams and task.member_added to each member stream', async () => {
       const [owner, bob, carol] = [user('owner'), user('bob'), user('carol')];
-      const task = await create(owner, { title: 'Plan', members: [bob, carol] });
+      const { position, ...task } = await create(owner, { title: 'Plan', members: [bob, carol] });
       const [created] = await events(`task:${task.id}`);
+      expect(position).toEqual({ seq: 1, epoch: expect.any(String) });
       expect(await types(`task:${task.id}`)).toEqual(['task.created']);
       expect(created!.payload).toEqual({ task });
       expect(await events(`user:${owner}`)).toEqual([

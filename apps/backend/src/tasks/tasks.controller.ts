@@ -1,5 +1,17 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, UseGuards } from '@nestjs/common';
-import type { TaskSnapshot } from '@taskdash/contract';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import type { TaskView } from '@taskdash/contract';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard } from '../auth/http-auth.guard';
 import type { Principal } from '../auth/principal.types';
@@ -30,7 +42,7 @@ export class TasksController {
   create(
     @CurrentPrincipal() principal: Principal,
     @Body(new ZodValidationPipe(CreateTaskSchema)) body: CreateTaskBody,
-  ): Promise<TaskSnapshot> {
+  ): Promise<TaskView> {
     return this.tasks.create(principal, body);
   }
 
@@ -38,12 +50,12 @@ export class TasksController {
   list(
     @CurrentPrincipal() principal: Principal,
     @Query(new ZodValidationPipe(ListTasksSchema)) query: { limit: number },
-  ): Promise<TaskSnapshot[]> {
+  ): Promise<TaskView[]> {
     return this.tasks.list(principal, query.limit);
   }
 
   @Get(':id')
-  get(@CurrentPrincipal() principal: Principal, @Param('id', taskId) id: string): Promise<TaskSnapshot> {
+  get(@CurrentPrincipal() principal: Principal, @Param('id', taskId) id: string): Promise<TaskView> {
     return this.tasks.get(principal, id);
   }
 
@@ -52,7 +64,7 @@ export class TasksController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', taskId) id: string,
     @Body(new ZodValidationPipe(UpdateTaskSchema)) body: UpdateTaskBody,
-  ): Promise<TaskSnapshot> {
+  ): Promise<TaskView> {
     return this.tasks.update(principal, id, body);
   }
 
@@ -61,7 +73,7 @@ export class TasksController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', taskId) id: string,
     @Body(new ZodValidationPipe(ChangeStatusSchema)) body: ChangeStatusBody,
-  ): Promise<TaskSnapshot> {
+  ): Promise<TaskView> {
     return this.tasks.changeStatus(principal, id, body.status);
   }
 
@@ -70,7 +82,7 @@ export class TasksController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', taskId) id: string,
     @Body(new ZodValidationPipe(AddMemberSchema)) body: AddMemberBody,
-  ): Promise<TaskSnapshot> {
+  ): Promise<TaskView> {
     return this.tasks.addMember(principal, id, body.userId);
   }
 
@@ -79,7 +91,7 @@ export class TasksController {
     @CurrentPrincipal() principal: Principal,
     @Param('id', taskId) id: string,
     @Param('userId', new ZodValidationPipe(UserIdSchema)) userId: string,
-  ): Promise<TaskSnapshot> {
+  ): Promise<TaskView> {
     return this.tasks.removeMember(principal, id, userId);
   }
 

@@ -1,4 +1,4 @@
-import type { ExecutionSnapshot, TaskSnapshot, TaskStatus } from '@taskdash/contract';
+import type { ExecutionSnapshot, TaskSnapshot, TaskStatus, TaskView } from '@taskdash/contract';
 import type { Role } from '../session/session';
 import type { AlertRecord, OutputRange } from './api.types';
 
@@ -17,11 +17,11 @@ export class ApiException extends Error {
 export class ApiClient {
   constructor(private readonly token: () => string) {}
 
-  listTasks(): Promise<TaskSnapshot[]> {
+  listTasks(): Promise<TaskView[]> {
     return this.json('GET', '/tasks?limit=500');
   }
 
-  getTask(id: string): Promise<TaskSnapshot> {
+  getTask(id: string): Promise<TaskView> {
     return this.json('GET', `/tasks/${id}`);
   }
 
@@ -55,13 +55,22 @@ export class ApiClient {
 
   /** Bytes `[from, to)` of the log (to its end without `to`), or its last `tail` bytes. */
   async output(id: string, range: { from: number; to?: number } | { tail: number }): Promise<OutputRange> {
-    const query = 'tail' in range ? `tail=${range.tail}` : `from=${range.from}${range.to === undefined ? '' : `&to=${range.to}`}`;
+    const query =
+      'tail' in range
+        ? `tail=${range.tail}`
+        : `from=${range.from}${range.to === undefined ? '' : `&to=${range.to}`}`;
     const response = await this.fetch('GET', `/executions/${id}/output?${query}`);
     const header = /^(\d+)-(\d+)\/(\d+)$/.exec(response.headers.get('x-output-range') ?? '');
     if (!header) throw new ApiException(502, 'internal_error', 'the output answer has no X-Output-Range');
     const bytes = new Uint8Array(await response.arrayBuffer());
     const [from, to, total] = [Number(header[1]), Number(header[2]), Number(header[3])];
-    return { from, to: Math.min(to, from + bytes.length), total, bytes, status: response.headers.get('x-execution-status') ?? '' };
+    return {
+      from,
+      to: Math.min(to, from + bytes.length),
+      total,
+      bytes,
+      status: response.headers.get('x-execution-status') ?? '',
+    };
   }
 
   async listAlerts(): Promise<AlertRecord[]> {

@@ -1,5 +1,14 @@
 import { RealtimeClient } from '@taskdash/client';
-import { parseStream, queueStream, SYSTEM_STREAM, taskStream, userStream, type EventEnvelope } from '@taskdash/contract';
+import {
+  parseStream,
+  queueStream,
+  SYSTEM_STREAM,
+  taskStream,
+  userStream,
+  type EventEnvelope,
+  type StreamPosition,
+  type TaskView,
+} from '@taskdash/contract';
 import { ApiClient, ApiException } from '../api/api.client';
 import { isOperator, sessionFromToken, type Session } from '../session/session';
 import { ConnectionStore } from '../state/connection.store';
@@ -26,7 +35,10 @@ export class LiveSession {
   readonly system = new SystemStore();
   readonly operator: boolean;
 
-  constructor(private session: Session, private readonly onSessionChange: (session: Session) => void) {
+  constructor(
+    private session: Session,
+    private readonly onSessionChange: (session: Session) => void,
+  ) {
     this.operator = isOperator(session);
     this.board = new TaskBoardStore(session.userId, session.role === 'admin');
     this.api = new ApiClient(() => this.session.token);
@@ -64,7 +76,7 @@ export class LiveSession {
   async reload(): Promise<void> {
     const tasks = await this.api.listTasks();
     this.board.load(tasks);
-    await this.follow(tasks.map((task) => task.id));
+    await this.follow(tasks);
     if (this.operator) this.system.loadAlerts(await this.api.listAlerts());
     this.connection.reloaded();
   }
@@ -73,9 +85,15 @@ export class LiveSession {
     this.client.close();
   }
 
-  private async follow(taskIds: readonly string[]): Promise<void> {
-    const wanted = taskIds.map(taskStream).filter((stream) => !this.client.streams.includes(stream));
-    if (wanted.length > 0) await this.client.subscribe(wanted);
+  /**
+   * Subscribes to the tasks' streams from the positions their snapshots were read at, so
+   * a change made between the HTTP read and the subscribe is replayed, not lost.
+   */
+  private async follow(tasks: readonly TaskView[]): Promise<void> {
+    const from: Record<string, StreamPosition | undefined> = {};
+    for (const task of tasks) from[taskStream(task.id)] = task.position;
+    const wanted = Object.keys(from).filter((stream) => !this.client.streams.includes(stream));
+    if (wanted.length > 0) await this.client.subscribe(wanted, { from });
   }
 
   private route(event: EventEnvelope): void {
@@ -84,15 +102,19 @@ export class LiveSession {
     if (kind === 'queue' || (kind === 'task' && event.type.startsWith('job.'))) this.jobs.apply(event);
     if (kind !== 'task' && kind !== 'user') return;
     const followUp = this.board.apply(event);
-    if (event.type === 'task.created' && kind === 'user') void this.follow([(event.payload as { task: { id: string } }).task.id]);
+    // Learnt from the user's stream: read the task for its stream position, then follow it.
+    if (event.type === 'task.created' && kind === 'user')
+      void this.fetchTask((event.payload as { task: { id: string } }).task.id);
     if (followUp?.kind === 'fetch') void this.fetchTask(followUp.taskId);
-    if (followUp?.kind === 'forget') void this.client.unsubscribe(taskStream(followUp.taskId)).catch(() => undefined);
+    if (followUp?.kind === 'forget')
+      void this.client.unsubscribe(taskStream(followUp.taskId)).catch(() => undefined);
   }
 
   private async fetchTask(taskId: string): Promise<void> {
     try {
-      this.board.put(await this.api.getTask(taskId));
-      await this.follow([taskId]);
+      const task = await this.api.getTask(taskId);
+      this.board.put(task);
+      await this.follow([task]);
     } catch (error) {
       if (!(error instanceof ApiException && error.status === 404)) throw error;
     }
@@ -100,7 +122,10 @@ export class LiveSession {
 
   private async currentToken(): Promise<string> {
     if (this.session.minted && this.session.expiresAt - Date.now() < RENEW_BEFORE_MS) {
-      this.session = sessionFromToken(await ApiClient.mintDevToken(this.session.userId, this.session.role), true);
+      this.session = sessionFromToken(
+        await ApiClient.mintDevToken(this.session.userId, this.session.role),
+        true,
+      );
       this.onSessionChange(this.session);
     }
     return this.session.token;

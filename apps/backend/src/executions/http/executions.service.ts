@@ -7,6 +7,7 @@ import type { ExecutionsQueue } from '../../queue/executions-queue.service';
 import type { TaskAccessService } from '../../auth/task-access.service';
 import type { ClaudeEventsService } from '../claude-events.service';
 import type { EventStore } from '../../events/event-store';
+import type { EventTransactions } from '../../events/event-transactions.service';
 import { commandOf, PROMPT_PLACEHOLDER, type ExecutionProfile } from '../execution-profile.schema';
 import { toExecutionSnapshot, type ExecutionStore } from '../execution.store';
 import type { ExecutionOutputStore } from '../output/execution-output.store';
@@ -43,11 +44,13 @@ export class ExecutionsService {
     private readonly queue: ExecutionsQueue,
     private readonly runner: ExecutionRunner,
     private readonly claudeEvents: ClaudeEventsService,
+    private readonly transactions: EventTransactions,
     private readonly profiles: Record<string, ExecutionProfile>,
   ) {}
 
   async start(principal: Principal, taskId: string, body: StartExecutionBody): Promise<ExecutionSnapshot> {
-    if (!(await this.access.canSee(principal, taskId))) throw new ApiException(ErrorCode.NotFound, 'no such task', 404);
+    if (!(await this.access.canSee(principal, taskId)))
+      throw new ApiException(ErrorCode.NotFound, 'no such task', 404);
     const profile = this.profiles[body.profile];
     if (!profile) throw new ApiException(ErrorCode.InvalidRequest, `unknown profile ${body.profile}`, 400);
     if (profile.includes(PROMPT_PLACEHOLDER) && body.prompt.trim() === '') {
@@ -60,10 +63,18 @@ export class ExecutionsService {
 
   async cancel(principal: Principal, executionId: string): Promise<ExecutionSnapshot> {
     const execution = await this.visible(principal, executionId);
-    const previous = await this.store.requestCancel(executionId);
+    const previous = await this.transactions.run(async (tx) => {
+      const previous = await this.store.requestCancel(executionId, tx);
+      // No runner will pick a queued one up (it checks the status first), so the stream ends here.
+      if (previous === 'queued') {
+        await this.claudeEvents.finished(
+          { executionId, taskId: execution.taskId, status: 'cancelled', durationMs: 0, outputBytes: 0 },
+          { tx },
+        );
+      }
+      return previous;
+    });
     if (previous === 'queued') {
-      // No runner will pick it up (it checks the status first), so the stream ends here.
-      await this.claudeEvents.finished({ executionId, taskId: execution.taskId, status: 'cancelled', durationMs: 0, outputBytes: 0 });
       if (this.queue.enabled) await this.queue.bull.remove(executionId).catch(() => undefined);
     } else if (previous === 'running') {
       this.runner.cancelLocal(executionId); // elsewhere the runner sees the status within its poll interval
@@ -78,13 +89,24 @@ export class ExecutionsService {
   async outputRange(principal: Principal, executionId: string, query: OutputQuery): Promise<OutputRange> {
     const execution = await this.visible(principal, executionId);
     const total = await this.output.total(executionId);
-    const from = query.tail !== undefined ? Math.max(0, total - query.tail) : Math.min(query.from ?? 0, total);
+    const from =
+      query.tail !== undefined ? Math.max(0, total - query.tail) : Math.min(query.from ?? 0, total);
     const to = query.tail !== undefined ? total : Math.min(query.to ?? total, total);
-    return { from, to, total, status: execution.status, bytes: this.output.read(executionId, from, Math.max(from, to)) };
+    return {
+      from,
+      to,
+      total,
+      status: execution.status,
+      bytes: this.output.read(executionId, from, Math.max(from, to)),
+    };
   }
 
   /** Stored events of the execution's stream, for backfilling a skipped range. */
-  async storedEvents(principal: Principal, executionId: string, query: EventsQuery): Promise<{ events: EventEnvelope[]; upTo: number }> {
+  async storedEvents(
+    principal: Principal,
+    executionId: string,
+    query: EventsQuery,
+  ): Promise<{ events: EventEnvelope[]; upTo: number }> {
     await this.visible(principal, executionId);
     const stream = executionStream(executionId);
     const [head] = await this.events.heads([stream]);
@@ -116,16 +138,43 @@ export class ExecutionsService {
     const { id: executionId, taskId } = execution;
     if (!this.queue.enabled) {
       // Without Redis there is no queue: run here, now.
-      this.runner.run(executionId).catch((error: Error) => this.logger.error({ msg: 'execution failed', executionId, error: error.message }));
+      this.runner
+        .run(executionId)
+        .catch((error: Error) =>
+          this.logger.error({ msg: 'execution failed', executionId, error: error.message }),
+        );
       return;
     }
     try {
       await this.queue.add(EXECUTION_JOB, { taskId, executionId }, { jobId: executionId });
     } catch (error) {
-      const outcome = { status: 'failed' as const, exitCode: undefined, signal: undefined, costUsd: undefined, usage: undefined, outputBytes: 0 };
-      await this.store.finish(executionId, outcome);
-      await this.claudeEvents.finished({ executionId, taskId, status: 'failed', durationMs: 0, outputBytes: 0, error: 'could not be queued' });
-      this.logger.warn({ msg: 'execution could not be queued', executionId, error: (error as Error).message });
+      const outcome = {
+        status: 'failed' as const,
+        exitCode: undefined,
+        signal: undefined,
+        costUsd: undefined,
+        usage: undefined,
+        outputBytes: 0,
+      };
+      await this.transactions.run(async (tx) => {
+        if ((await this.store.finish(executionId, outcome, tx)) === undefined) return;
+        await this.claudeEvents.finished(
+          {
+            executionId,
+            taskId,
+            status: 'failed',
+            durationMs: 0,
+            outputBytes: 0,
+            error: 'could not be queued',
+          },
+          { tx },
+        );
+      });
+      this.logger.warn({
+        msg: 'execution could not be queued',
+        executionId,
+        error: (error as Error).message,
+      });
       throw new ApiException(ErrorCode.Unavailable, 'the execution could not be queued; try again', 503);
     }
   }

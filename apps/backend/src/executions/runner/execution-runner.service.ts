@@ -1,13 +1,15 @@
 import { Logger } from '@nestjs/common';
 import type { EventPayloads, ExecutionEndStatus } from '@taskdash/contract';
 import type { ClaudeEventsService } from '../claude-events.service';
-import type { ExecutionStore } from '../execution.store';
+import type { EventTransactions } from '../../events/event-transactions.service';
+import type { ExecutionOutcome, ExecutionStore } from '../execution.store';
 import type { ExecutionOutputStore } from '../output/execution-output.store';
 import { ExecutionRun, type RunOutcome } from './execution-run';
 import type { RunnerOptions } from './runner-options.types';
 
 /** What a run ended with; also the BullMQ job's return value. */
-export type RunResult = { ran: false; status: string | undefined } | ({ ran: true } & EventPayloads['execution.finished']);
+export type RunResult =
+  { ran: false; status: string | undefined } | ({ ran: true } & EventPayloads['execution.finished']);
 
 const ERRORS: Record<string, string> = {
   interrupted: 'interrupted: the worker shut down',
@@ -25,7 +27,9 @@ function statusOf(outcome: RunOutcome): ExecutionEndStatus {
     case 'output_failed':
       return 'failed';
     case undefined:
-      return outcome.end.code === 0 && !outcome.end.error && !outcome.result?.isError ? 'succeeded' : 'failed';
+      return outcome.end.code === 0 && !outcome.end.error && !outcome.result?.isError
+        ? 'succeeded'
+        : 'failed';
   }
 }
 
@@ -43,6 +47,7 @@ export class ExecutionRunner {
     private readonly store: ExecutionStore,
     private readonly output: ExecutionOutputStore,
     private readonly events: ClaudeEventsService,
+    private readonly transactions: EventTransactions,
     private readonly options: RunnerOptions,
   ) {}
 
@@ -81,7 +86,9 @@ export class ExecutionRunner {
     let error: string | undefined;
     try {
       outcome = await run.execute(signal);
-      error = outcome.end.error ? `could not start: ${outcome.end.error.message}` : ERRORS[outcome.stopReason ?? ''];
+      error = outcome.end.error
+        ? `could not start: ${outcome.end.error.message}`
+        : ERRORS[outcome.stopReason ?? ''];
     } catch (caught) {
       error = `runner failed: ${(caught as Error).message}`;
       this.logger.error({ msg: 'execution runner failed', executionId, error: (caught as Error).message });
@@ -98,49 +105,82 @@ export class ExecutionRunner {
     error: string | undefined,
   ): Promise<RunResult> {
     const outputBytes = outcome?.outputBytes ?? (await this.output.total(execution.id));
-    const status = await this.store.finish(execution.id, {
+    const stored = {
       status: outcome ? statusOf(outcome) : 'failed',
       exitCode: outcome?.end.code ?? undefined,
       signal: outcome?.end.signal ?? undefined,
       costUsd: outcome?.result?.totalCostUsd,
       usage: outcome?.result?.usage,
       outputBytes,
-    });
-    // Ended as lost by another node meanwhile (this one was cut off from the queue): its end stands.
-    if (status === undefined) return { ran: false, status: await this.store.status(execution.id) };
-    const finished: EventPayloads['execution.finished'] = {
+    } as const;
+    const describe = (status: ExecutionEndStatus): EventPayloads['execution.finished'] => ({
       executionId: execution.id,
       taskId: execution.taskId,
       status,
-      ...(outcome?.end.code !== null && outcome?.end.code !== undefined ? { exitCode: outcome.end.code } : {}),
+      ...(outcome?.end.code !== null && outcome?.end.code !== undefined
+        ? { exitCode: outcome.end.code }
+        : {}),
       ...(outcome?.end.signal ? { signal: outcome.end.signal } : {}),
       durationMs: Date.now() - run.startedAt,
       outputBytes,
       ...(outcome?.result?.totalCostUsd !== undefined ? { costUsd: outcome.result.totalCostUsd } : {}),
       ...(outcome?.result?.usage ? { usage: outcome.result.usage } : {}),
       ...(error ? { error } : {}),
-    };
-    await this.events.finished(finished);
-    this.logger.log({ msg: 'execution finished', executionId: execution.id, status, exitCode: finished.exitCode, signal: finished.signal, outputBytes: finished.outputBytes });
+    });
+    const finished = await this.end(execution.id, stored, describe);
+    // Ended as lost by another node meanwhile (this one was cut off from the queue): its end stands.
+    if (finished === undefined) return { ran: false, status: await this.store.status(execution.id) };
+    this.logger.log({
+      msg: 'execution finished',
+      executionId: execution.id,
+      status,
+      exitCode: finished.exitCode,
+      signal: finished.signal,
+      outputBytes: finished.outputBytes,
+    });
     return { ran: true, ...finished };
   }
 
   /** Ends an execution whose runner is gone: failed, with the output it had stored, once. */
-  private async endLost(execution: { id: string; taskId: string; startedAt: Date | null }): Promise<RunResult> {
+  private async endLost(execution: {
+    id: string;
+    taskId: string;
+    startedAt: Date | null;
+  }): Promise<RunResult> {
     const outputBytes = await this.output.total(execution.id);
     const none = { exitCode: undefined, signal: undefined, costUsd: undefined, usage: undefined };
-    const status = await this.store.finish(execution.id, { status: 'failed', ...none, outputBytes });
-    if (status === undefined) return { ran: false, status: await this.store.status(execution.id) };
-    const finished: EventPayloads['execution.finished'] = {
+    const finished = await this.end(execution.id, { status: 'failed', ...none, outputBytes }, (status) => ({
       executionId: execution.id,
       taskId: execution.taskId,
       status,
       durationMs: execution.startedAt ? Math.max(0, Date.now() - execution.startedAt.getTime()) : 0,
       outputBytes,
       error: LOST,
-    };
-    await this.events.finished(finished);
-    this.logger.warn({ msg: 'execution ended as lost: the node running it stopped', executionId: execution.id, outputBytes });
+    }));
+    if (finished === undefined) return { ran: false, status: await this.store.status(execution.id) };
+    this.logger.warn({
+      msg: 'execution ended as lost: the node running it stopped',
+      executionId: execution.id,
+      outputBytes,
+    });
     return { ran: true, ...finished };
+  }
+
+  /**
+   * Stores the outcome and its `execution.finished` in one transaction; undefined (and no
+   * event) when the execution had ended already.
+   */
+  private end(
+    executionId: string,
+    outcome: ExecutionOutcome,
+    describe: (status: ExecutionEndStatus) => EventPayloads['execution.finished'],
+  ): Promise<EventPayloads['execution.finished'] | undefined> {
+    return this.transactions.run(async (tx) => {
+      const status = await this.store.finish(executionId, outcome, tx);
+      if (status === undefined) return undefined;
+      const finished = describe(status);
+      await this.events.finished(finished, { tx });
+      return finished;
+    });
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { AlertSeverity, EventPayloads } from '@taskdash/contract';
+import type { EventTx } from '../../events/event-transactions.service';
 import type { SystemEventsService } from '../system-events.service';
 import type { HealthSnapshot } from '../health/health-sampler.service';
 import type { WebsocketMetricsService } from '../websocket-metrics.service';
@@ -23,6 +24,14 @@ export interface AlertEngineOptions extends AlertWindows {
 
 /** Where notices go: the `system` stream in the app, a recorder in unit tests. */
 export type AlertNotices = Pick<SystemEventsService, 'alertFiring' | 'alertResolved' | 'alertAcknowledged'>;
+
+/**
+ * Runs a history change and its notice as one unit: `EventTransactions.run` in the app (row
+ * and event commit together), a plain call where the history is in memory.
+ */
+export type AlertUnitOfWork = <T>(work: (tx: EventTx | undefined) => Promise<T>) => Promise<T>;
+
+const direct: AlertUnitOfWork = (work) => work(undefined);
 
 /** What the first report stored for whoever publishes a notice later (possibly another node). */
 interface AlertMeta {
@@ -58,6 +67,7 @@ export class AlertEngine {
     private readonly notices: AlertNotices,
     private readonly metrics: WebsocketMetricsService | undefined,
     private readonly options: AlertEngineOptions,
+    private readonly transact: AlertUnitOfWork = direct,
   ) {
     this.evaluator = new AlertRuleEvaluator(options.rules);
     metrics?.presetAlerts(options.rules.map((r) => r.name));
@@ -105,23 +115,28 @@ export class AlertEngine {
   }
 
   async acknowledge(fingerprint: string, userId: string, now = Date.now()): Promise<AcknowledgeResult> {
-    const result = await this.history.acknowledge(fingerprint, userId, new Date(now));
+    const result = await this.transact(async (tx) => {
+      const result = await this.history.acknowledge(fingerprint, userId, new Date(now), tx);
+      if (result?.changed) {
+        const { alert } = result;
+        const payload = {
+          alertId: alert.alertId,
+          fingerprint,
+          alertname: alert.alertname,
+          acknowledgedBy: userId,
+          acknowledgedAt: alert.acknowledgedAt ?? iso(now),
+        };
+        await this.notices.alertAcknowledged(payload, { tx });
+      }
+      return result;
+    });
     if (!result) return { found: false };
     // PostgreSQL holds the acknowledgement; the shared flag only spares the repeat check a query.
     await this.state
       .acknowledge(fingerprint)
       .catch((error: Error) => this.logger.warn({ msg: 'alert ack not shared', error: error.message }));
     const { alert, changed } = result;
-    if (changed) {
-      await this.notices.alertAcknowledged({
-        alertId: alert.alertId,
-        fingerprint,
-        alertname: alert.alertname,
-        acknowledgedBy: userId,
-        acknowledgedAt: alert.acknowledgedAt ?? iso(now),
-      });
-      this.metrics?.alertAcknowledged(alert.alertname);
-    }
+    if (changed) this.metrics?.alertAcknowledged(alert.alertname);
     return { found: true, changed, alert };
   }
 
@@ -212,31 +227,36 @@ export class AlertEngine {
         return;
       }
       const at = new Date(now);
-      const alertId = repeat
-        ? ((await this.history.renotified(fingerprint, at, alert.worst)) ?? alert.alertId)
-        : await this.history.opened({
-            ...meta,
-            alertId: alert.alertId,
-            fingerprint,
-            alertname: alert.alertname,
-            value: alert.worst,
-            startsAt: new Date(alert.startsAt),
-            notifiedAt: at,
-          });
-      const payload: EventPayloads['system.alert_firing'] = {
-        alertId,
-        fingerprint,
-        alertname: alert.alertname,
-        severity: meta.severity,
-        labels: meta.labels,
-        summary: meta.summary,
-        value: alert.worst,
-        threshold: meta.threshold,
-        startsAt: iso(alert.startsAt),
-        repeat,
-        nodes: alert.nodes.slice(0, 64),
-      };
-      await this.notices.alertFiring(payload);
+      await this.transact(async (tx) => {
+        const alertId = repeat
+          ? ((await this.history.renotified(fingerprint, at, alert.worst, tx)) ?? alert.alertId)
+          : await this.history.opened(
+              {
+                ...meta,
+                alertId: alert.alertId,
+                fingerprint,
+                alertname: alert.alertname,
+                value: alert.worst,
+                startsAt: new Date(alert.startsAt),
+                notifiedAt: at,
+              },
+              tx,
+            );
+        const payload: EventPayloads['system.alert_firing'] = {
+          alertId,
+          fingerprint,
+          alertname: alert.alertname,
+          severity: meta.severity,
+          labels: meta.labels,
+          summary: meta.summary,
+          value: alert.worst,
+          threshold: meta.threshold,
+          startsAt: iso(alert.startsAt),
+          repeat,
+          nodes: alert.nodes.slice(0, 64),
+        };
+        await this.notices.alertFiring(payload, { tx });
+      });
       this.metrics?.alertRaised(alert.alertname, repeat);
     } catch (error) {
       // Hand the notice back so the next report (from any node) tries again.
@@ -252,15 +272,18 @@ export class AlertEngine {
   private async resolve(fingerprint: string, alert: SharedAlert, now: number): Promise<void> {
     const meta = JSON.parse(alert.meta) as AlertMeta;
     try {
-      const alertId = (await this.history.resolved(fingerprint, new Date(now))) ?? alert.alertId;
-      await this.notices.alertResolved({
-        alertId,
-        fingerprint,
-        alertname: alert.alertname,
-        severity: meta.severity,
-        labels: meta.labels,
-        startsAt: iso(alert.startsAt),
-        resolvedAt: iso(now),
+      await this.transact(async (tx) => {
+        const alertId = (await this.history.resolved(fingerprint, new Date(now), tx)) ?? alert.alertId;
+        const payload = {
+          alertId,
+          fingerprint,
+          alertname: alert.alertname,
+          severity: meta.severity,
+          labels: meta.labels,
+          startsAt: iso(alert.startsAt),
+          resolvedAt: iso(now),
+        };
+        await this.notices.alertResolved(payload, { tx });
       });
       this.metrics?.alertResolved(alert.alertname);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { AlertSeverity } from '@taskdash/contract';
 import type { PrismaClient } from '../../generated/prisma/client';
+import type { EventTx } from '../../events/event-transactions.service';
 import { PRISMA } from '../../database/database.types';
 import type { AlertLabels } from './alert-fingerprint.util';
 
@@ -37,17 +38,18 @@ export interface OpenedAlert {
 /** What the alert engine records; `AlertStore` in the app, an in-memory fake in unit tests. */
 export interface AlertHistory {
   /** The first notice of an occurrence; returns its id (an existing open row's, if there is one). */
-  opened(alert: OpenedAlert): Promise<string>;
+  opened(alert: OpenedAlert, tx?: EventTx): Promise<string>;
   /** A repeated notice; returns the open occurrence's id, if any. */
-  renotified(fingerprint: string, at: Date, value: number): Promise<string | undefined>;
+  renotified(fingerprint: string, at: Date, value: number, tx?: EventTx): Promise<string | undefined>;
   /** Closes the open occurrence; returns its id, if there was one. */
-  resolved(fingerprint: string, at: Date): Promise<string | undefined>;
+  resolved(fingerprint: string, at: Date, tx?: EventTx): Promise<string | undefined>;
   isAcknowledged(fingerprint: string): Promise<boolean>;
   /** `changed: false` when it was acknowledged already; undefined when nothing is open. */
   acknowledge(
     fingerprint: string,
     userId: string,
     at: Date,
+    tx?: EventTx,
   ): Promise<{ alert: AlertRecord; changed: boolean } | undefined>;
 }
 
@@ -78,13 +80,17 @@ ON CONFLICT (fingerprint) WHERE resolved_at IS NULL
 DO UPDATE SET last_notified_at = EXCLUDED.last_notified_at, notifications = alerts.notifications + 1, value = EXCLUDED.value
 RETURNING id::text AS id`;
 
-/** Alert occurrences and their acknowledgements in PostgreSQL: the record operators rely on. */
+/**
+ * Alert occurrences and their acknowledgements in PostgreSQL: the record operators rely on.
+ * Each change takes the transaction its notice is stored in (`tx`), so a notice on the
+ * `system` stream always has its row and a row change always has its notice.
+ */
 @Injectable()
 export class AlertStore implements AlertHistory {
   constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
 
-  async opened(a: OpenedAlert): Promise<string> {
-    const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(
+  async opened(a: OpenedAlert, tx: EventTx = this.prisma): Promise<string> {
+    const rows = await tx.$queryRawUnsafe<{ id: string }[]>(
       OPEN_SQL,
       a.alertId,
       a.fingerprint,
@@ -100,20 +106,25 @@ export class AlertStore implements AlertHistory {
     return rows[0]?.id ?? a.alertId;
   }
 
-  async renotified(fingerprint: string, at: Date, value: number): Promise<string | undefined> {
-    const open = await this.findOpen(fingerprint);
+  async renotified(
+    fingerprint: string,
+    at: Date,
+    value: number,
+    tx: EventTx = this.prisma,
+  ): Promise<string | undefined> {
+    const open = await this.findOpen(fingerprint, tx);
     if (!open) return undefined;
-    await this.prisma.alert.update({
+    await tx.alert.update({
       where: { id: open.id },
       data: { lastNotifiedAt: at, value, notifications: { increment: 1 } },
     });
     return open.id;
   }
 
-  async resolved(fingerprint: string, at: Date): Promise<string | undefined> {
-    const open = await this.findOpen(fingerprint);
+  async resolved(fingerprint: string, at: Date, tx: EventTx = this.prisma): Promise<string | undefined> {
+    const open = await this.findOpen(fingerprint, tx);
     if (!open) return undefined;
-    await this.prisma.alert.updateMany({
+    await tx.alert.updateMany({
       where: { id: open.id, resolvedAt: null },
       data: { resolvedAt: at },
     });
@@ -129,16 +140,17 @@ export class AlertStore implements AlertHistory {
     fingerprint: string,
     userId: string,
     at: Date,
+    tx: EventTx = this.prisma,
   ): Promise<{ alert: AlertRecord; changed: boolean } | undefined> {
-    const open = await this.findOpen(fingerprint);
+    const open = await this.findOpen(fingerprint, tx);
     if (!open) return undefined;
     if (open.acknowledgedAt) return { alert: toRecord(open), changed: false };
     // Only one of two operators acknowledging at once changes the row (and announces it).
-    const { count } = await this.prisma.alert.updateMany({
+    const { count } = await tx.alert.updateMany({
       where: { id: open.id, acknowledgedAt: null },
       data: { acknowledgedBy: userId, acknowledgedAt: at },
     });
-    const row = await this.prisma.alert.findUniqueOrThrow({ where: { id: open.id } });
+    const row = await tx.alert.findUniqueOrThrow({ where: { id: open.id } });
     return { alert: toRecord(row), changed: count === 1 };
   }
 
@@ -152,7 +164,7 @@ export class AlertStore implements AlertHistory {
     return rows.map(toRecord);
   }
 
-  private findOpen(fingerprint: string): Promise<Row | null> {
-    return this.prisma.alert.findFirst({ where: { fingerprint, resolvedAt: null } });
+  private findOpen(fingerprint: string, db: EventTx = this.prisma): Promise<Row | null> {
+    return db.alert.findFirst({ where: { fingerprint, resolvedAt: null } });
   }
 }
