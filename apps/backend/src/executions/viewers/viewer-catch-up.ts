@@ -3,6 +3,7 @@ import { ErrorCode, parseStream, type EventEnvelope, type OutputSkippedNotice } 
 import { outgoingBytes } from '../../websocket/connection/outgoing-buffer.util';
 import type { StreamDispatcher } from '../../websocket/delivery/stream-dispatcher.service';
 import type { EventStore } from '../../events/event-store';
+import { replayThenJoin } from '../../websocket/replay/replay-then-join.util';
 import type { AppSocket } from '../../websocket/socket.types';
 import type { OutputPositions } from './output-positions.store';
 import type { Viewer, ViewerRegistry } from './viewer.registry';
@@ -22,8 +23,9 @@ const outputBytesOf = (event: EventEnvelope): number =>
  * Sends a viewer the events it missed, from the event store, then puts it back in the room.
  * Bounded twice: by rate (`catchUpBytesPerSec` of output) and by the socket's own buffer
  * (a page goes only while it holds under half the slow-viewer limit), so a catch-up can
- * neither flood a client nor grow server memory. The room is joined in the same tick in
- * which `sent` is seen to equal the dispatcher's head: no gap, no duplicate. Events purged
+ * neither flood a client nor grow server memory. The paging, the checks and the join are
+ * the subscription replay's own (`replayThenJoin`): no gap, no duplicate, nothing after an
+ * `access_revoked`. Events purged
  * by retention meanwhile are announced with `output_skipped` (`history_expired`).
  */
 export class ViewerCatchUp {
@@ -53,32 +55,37 @@ export class ViewerCatchUp {
   private async run(socket: AppSocket, stream: string, viewer: Extract<Viewer, { mode: 'catching_up' }>): Promise<void> {
     const state = this.dispatcher.state(stream);
     if (!state) throw new Error('stream not tracked');
+    const current = () => this.registry.get(socket, stream) === viewer; // not paused, tailed or forgotten meanwhile
+    const subscribed = () => socket.connected && socket.data.subscriptions.has(stream);
     let budgetAt = Date.now();
-    for (;;) {
-      if (this.registry.get(socket, stream) !== viewer) return; // paused, tailed or forgotten meanwhile
-      if (!socket.connected || !socket.data.subscriptions.has(stream)) return this.registry.finish(socket, stream, false);
-      // Synchronous from this check to the join: no event can be emitted in between.
-      if (viewer.sent >= state.head) return this.registry.finish(socket, stream, true);
-      const wait = Math.max(budgetAt - Date.now(), outgoingBytes(socket) >= this.options.maxBufferBytes / 2 ? POLL_MS : 0);
-      if (wait > 0) {
-        await sleep(wait);
-        continue;
-      }
-      const page = await this.store.read(stream, viewer.sent, state.head, PAGE_EVENTS);
-      if (this.registry.get(socket, stream) !== viewer) return;
-      if (page[0]?.seq !== viewer.sent + 1) {
-        const notice = await this.purged(stream, viewer.sent, page[0]?.seq ?? state.head + 1);
-        if (this.registry.get(socket, stream) !== viewer) return;
+    const end = await replayThenJoin<'gone'>(this.store, state, viewer.sent, {
+      pageSize: PAGE_EVENTS,
+      wanted: () => current() && subscribed(),
+      beforePage: async () => {
+        // Rate and buffer bound: wait for the budget, and while the socket holds half its limit.
+        for (;;) {
+          const wait = Math.max(budgetAt - Date.now(), outgoingBytes(socket) >= this.options.maxBufferBytes / 2 ? POLL_MS : 0);
+          if (wait <= 0 || !current() || !subscribed()) return undefined;
+          await sleep(wait);
+        }
+      },
+      onHole: async (sent, next) => {
+        const notice = await this.purged(stream, sent, next);
+        if (!current() || !subscribed()) return 'gone';
         socket.emit('output_skipped', notice);
         viewer.sent = notice.toSeq;
-        continue;
-      }
-      const run = contiguous(page);
-      socket.emit('events', run);
-      viewer.sent = run[run.length - 1]!.seq;
-      const bytes = run.reduce((sum, event) => sum + outputBytesOf(event), 0);
-      budgetAt = Math.max(budgetAt, Date.now() - 50) + (bytes * 1000) / this.options.catchUpBytesPerSec;
-    }
+        return notice.toSeq;
+      },
+      send: (events) => {
+        socket.emit('events', events);
+        viewer.sent = events[events.length - 1]!.seq;
+        const bytes = events.reduce((sum, event) => sum + outputBytesOf(event), 0);
+        budgetAt = Math.max(budgetAt, Date.now() - 50) + (bytes * 1000) / this.options.catchUpBytesPerSec;
+      },
+      join: () => this.registry.finish(socket, stream, true),
+    });
+    // Gone because the socket left the stream (not because another mode took over): end the catch-up.
+    if (end === 'gone' && current()) this.registry.finish(socket, stream, false);
   }
 
   /** Retention purged `(sent, next)`: which events and output bytes the viewer cannot get from here. */
@@ -90,11 +97,4 @@ export class ViewerCatchUp {
     ]);
     return { stream, fromSeq: sent + 1, toSeq: next - 1, from, to, reason: ErrorCode.HistoryExpired };
   }
-}
-
-/** The leading run of consecutive seqs (a page is contiguous unless a purge cut into it). */
-function contiguous(page: EventEnvelope[]): EventEnvelope[] {
-  let end = 1;
-  while (end < page.length && page[end]!.seq === page[end - 1]!.seq + 1) end++;
-  return page.slice(0, end);
 }

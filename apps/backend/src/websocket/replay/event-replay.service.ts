@@ -4,6 +4,7 @@ import { streamRoom } from '../delivery/stream-room.util';
 import type { AppSocket } from '../socket.types';
 import type { ReplayOptions } from '../websocket-options.types';
 import type { EventStore } from '../../events/event-store';
+import { replayThenJoin } from './replay-then-join.util';
 
 export type ReplayDecision = { recovered: true; from: number } | { recovered: false; reason?: RecoveryFailure; from: number };
 
@@ -26,8 +27,8 @@ export interface ReplayObserver {
  * Exact catch-up for one socket on one stream. `decide` says whether the missed events can
  * be replayed at all (all of them or none, never part). `run` sends them from the database
  * in pages and joins the stream's room at the exact moment the socket has everything up to
- * the dispatcher's head; from then on the room delivers. Because the dispatcher emits only
- * contiguous seqs and joining is synchronous, nothing falls between replay and live.
+ * the dispatcher's head; from then on the room delivers (`replayThenJoin`, which an
+ * execution viewer's catch-up shares).
  */
 export class EventReplayService {
   private observer: ReplayObserver | undefined;
@@ -62,35 +63,23 @@ export class EventReplayService {
     return outcome;
   }
 
-  private async sendThenJoin(socket: AppSocket, state: StreamState, from: number, mayStillSee: AccessCheck): Promise<ReplayOutcome> {
-    const room = streamRoom(state.stream);
-    // Unsubscribed or revoked meanwhile (the revocation already told the client).
-    const gone = () => !socket.connected || !socket.data.subscriptions.has(state.stream);
-    let sent = from;
-    while (sent < state.head) {
-      if (gone()) return 'gone';
-      if (!(await mayStillSee())) return 'permission_lost';
-      const upTo = state.head;
-      const page = await this.store.read(state.stream, sent, upTo, this.options.pageSize);
-      if (page.length === 0 || page[0]?.seq !== sent + 1) return 'history_expired';
-      if (!isContiguous(page)) return 'history_expired';
-      socket.emit('events', page);
-      this.observer?.replayed(page.length);
-      sent = page[page.length - 1]!.seq;
-    }
-    if (gone()) return 'gone';
-    // Synchronous from the last check of `state.head` to here: no event can slip in between.
-    void socket.join(room);
-    return 'joined';
+  private sendThenJoin(socket: AppSocket, state: StreamState, from: number, mayStillSee: AccessCheck): Promise<ReplayOutcome> {
+    return replayThenJoin<ReplayOutcome>(this.store, state, from, {
+      pageSize: this.options.pageSize,
+      // Unsubscribed or revoked meanwhile (the revocation already told the client).
+      wanted: () => socket.connected && socket.data.subscriptions.has(state.stream),
+      beforePage: async () => ((await mayStillSee()) ? undefined : 'permission_lost'),
+      onHole: async () => 'history_expired',
+      send: (events) => {
+        socket.emit('events', events);
+        this.observer?.replayed(events.length);
+      },
+      join: () => void socket.join(streamRoom(state.stream)),
+    });
   }
 
   private refuse(state: StreamState, reason: RecoveryFailure): ReplayDecision {
     this.observer?.decided(reason);
     return { recovered: false, reason, from: state.head };
   }
-}
-
-function isContiguous(page: { seq: number }[]): boolean {
-  for (let i = 1; i < page.length; i++) if (page[i]!.seq !== page[i - 1]!.seq + 1) return false;
-  return true;
 }
