@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { ErrorCode } from '@taskdash/contract';
 import { CurrentPrincipal } from '../auth/current-principal.decorator';
 import { HttpAuthGuard } from '../auth/http-auth.guard';
@@ -28,7 +28,15 @@ export class UsersController {
     @Body(new ZodValidationPipe(SetRoleSchema)) body: { role: Role },
   ): Promise<void> {
     requireAdmin(principal);
-    await this.users.setRole(id, body.role);
+    await this.users.setRole(id, body.role, principal.userId);
+  }
+
+  /** Clears an admin-set role: the user's tokens decide their role again. */
+  @Delete('users/:id/role')
+  @HttpCode(204)
+  async clearRole(@CurrentPrincipal() principal: Principal, @Param('id', userId) id: string): Promise<void> {
+    requireAdmin(principal);
+    await this.users.clearRole(id, principal.userId);
   }
 
   @Post('users/:id/disable')
@@ -50,7 +58,7 @@ export class UsersController {
   @HttpCode(204)
   async revokeSessions(@CurrentPrincipal() principal: Principal, @Param('id', userId) id: string): Promise<void> {
     if (principal.userId !== id) requireAdmin(principal);
-    await this.users.revokeSessions(id, principal.userId === id ? principal.role : 'user');
+    await this.users.revokeSessions(id);
   }
 
   /** Revoke one token by its `jti` (admins). */
