@@ -20,6 +20,8 @@ export const ErrorCode = {
   TokenRevoked: 'token_revoked',
   /** The `Origin` header is not in the configured allow-list. Not retryable. */
   OriginNotAllowed: 'origin_not_allowed',
+  /** Only the `/events` namespace is served; a connection to any other is refused and closed. */
+  NamespaceClosed: 'namespace_closed',
   /** The user is disabled. Not retryable. */
   UserDisabled: 'user_disabled',
   /** The user already holds the maximum number of connections. Retry after closing one. */
@@ -92,6 +94,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   token_expired: info(false, true, 'The token expired; refresh it and reconnect.'),
   token_revoked: info(false, false, 'The token or all sessions of the user were revoked.'),
   origin_not_allowed: info(false, false, 'The Origin header is not allowed.'),
+  namespace_closed: info(false, false, 'Only the /events namespace is served; connect to it instead.'),
   user_disabled: info(false, false, 'The user is disabled.'),
   too_many_connections: info(true, true, 'The per-user connection limit is reached.'),
   rate_limited: info(true, true, 'Too many messages or connection attempts.'),

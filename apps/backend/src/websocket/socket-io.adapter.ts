@@ -46,6 +46,8 @@ export class AppIoAdapter extends IoAdapter {
       maxHttpBufferSize: this.options.maxHttpBufferSize,
       pingInterval: this.options.pingIntervalMs,
       pingTimeout: this.options.pingTimeoutMs,
+      // A connection that joined no namespace by then (an unknown one was named) is closed.
+      connectTimeout: 10_000,
       serveClient: false,
       cors: { origin: origins.includes('*') ? true : origins, credentials: true },
     }) as Server;

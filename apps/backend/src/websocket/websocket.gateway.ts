@@ -11,7 +11,7 @@ import {
 } from '@taskdash/contract';
 import { JwtVerifierService } from '../auth/jwt-verifier.service';
 import { SessionStateService } from '../auth/session-state.service';
-import { createSocketAuthMiddleware } from './auth/socket-auth.middleware';
+import { createClosedNamespaceMiddleware, createSocketAuthMiddleware } from './auth/socket-auth.middleware';
 import { AccessRevocationService } from './channels/access-revocation.service';
 import { ConnectionManagerService } from './connection/connection-manager.service';
 import { MessageHandlersRegistry } from './connection/message-handlers.registry';
@@ -20,6 +20,7 @@ import { EventFanout } from './delivery/event-fanout.service';
 import { roomStream } from './delivery/stream-room.util';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { MessageGuard } from './limits/message-guard';
+import { installTransportAdmission } from './limits/transport-admission';
 import type { AppNamespace, AppSocket } from './socket.types';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
@@ -74,6 +75,11 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
   }
 
   afterInit(namespace: AppNamespace): void {
+    // The edge of the whole server, not only of this namespace: the per-address handshake
+    // limit at the transport, and every other namespace (the root `/`) closed.
+    const rejected = (code: ErrorCode) => this.observers.handshakeRejected?.(code);
+    installTransportAdmission(namespace.server, this.limiter, () => rejected(ErrorCode.RateLimited));
+    namespace.server.of('/').use(createClosedNamespaceMiddleware(rejected));
     namespace.use(
       createSocketAuthMiddleware({
         verifier: this.verifier,

@@ -5,6 +5,7 @@ import type { JwtVerifierService } from '../../auth/jwt-verifier.service';
 import type { SessionStateService } from '../../auth/session-state.service';
 import type { ConnectionLimiter } from '../limits/connection-limiter';
 import type { AppSocket } from '../socket.types';
+import { admissionOf } from '../limits/transport-admission';
 import { isOriginAllowed } from './origin.util';
 
 /** Query parameters that look like credentials; their presence alone refuses the handshake. */
@@ -33,8 +34,8 @@ const rejection = (code: Code, message: string): ExtendedError => {
 };
 
 /**
- * Admits a socket before it is connected (Nest guards do not run on connection): handshake
- * rate per IP, the Origin check (here for every transport, WebSocket upgrades included,
+ * Admits a socket before it is connected (Nest guards do not run on connection): the
+ * handshake rate per IP (decided at the transport, refused here with a clear code), the Origin check (here for every transport, WebSocket upgrades included,
  * because CORS only covers long-polling), the token from `auth.token` only (a credential in
  * the query string is refused outright so tokens never land in access logs), the server's
  * session state (revoked, disabled, role changes) and the per-user connection cap.
@@ -48,7 +49,12 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
   return (socket, next) => {
     const { headers, query, auth, address } = socket.handshake;
     if (deps.isDraining?.()) return refuse(next, ErrorCode.ServerDraining, 'this node is shutting down; connect to another');
-    if (!deps.limiter.allowHandshake(address)) return refuse(next, ErrorCode.RateLimited, 'too many connection attempts');
+    // Decided at the transport handshake (transport-admission.ts); asked here only without it.
+    const admission = admissionOf(socket.request) ?? (deps.limiter.allowHandshake(address) ? 'allowed' : 'refused');
+    if (admission !== 'allowed') {
+      refuse(next, ErrorCode.RateLimited, 'too many connection attempts; retry later');
+      return closeAfterRefusal(socket);
+    }
     if (!isOriginAllowed(headers.origin, deps.allowedOrigins, headers.host)) return refuse(next, ErrorCode.OriginNotAllowed, 'origin not allowed');
     if (Object.keys(query).some((key) => QUERY_CREDENTIALS.includes(key.toLowerCase()))) {
       return refuse(next, ErrorCode.TokenInQuery, 'send the token in auth.token, not in the query string');
@@ -74,5 +80,30 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
       (error: unknown) =>
         error instanceof AuthException ? refuse(next, error.code, error.message) : refuse(next, ErrorCode.Unavailable, 'try again later'),
     );
+  };
+}
+
+/**
+ * Closes the transport once the refusal went out: a refused connection holds nothing. Only
+ * for refusals a client should back off from (the rate limit, a closed namespace); after an
+ * auth refusal the client decides itself.
+ */
+export function closeAfterRefusal(socket: AppSocket): void {
+  // Socket.IO sends the refusal on the next tick; Engine.IO flushes it before closing.
+  setImmediate(() => socket.conn.close());
+}
+
+/**
+ * Refuses every connection to a namespace other than `/events` (only the root `/` exists
+ * besides it; Socket.IO answers unknown names with its own `Invalid namespace`, and closes
+ * a connection that joined no namespace after `connectTimeout`).
+ */
+export function createClosedNamespaceMiddleware(onRejected?: (code: Code) => void): SocketMiddleware {
+  return (socket, next) => {
+    const limited = admissionOf(socket.request) === 'refused';
+    const code = limited ? ErrorCode.RateLimited : ErrorCode.NamespaceClosed;
+    onRejected?.(code);
+    next(rejection(code, limited ? 'too many connection attempts; retry later' : 'only the /events namespace is served; connect to it'));
+    closeAfterRefusal(socket);
   };
 }
