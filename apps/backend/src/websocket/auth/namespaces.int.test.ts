@@ -71,7 +71,7 @@ describe('namespaces other than /events', () => {
     await delay(1_000);
     await expectEventually(async () => {
       const socket = t.connect(t.token('later'));
-      opened.push(socket as unknown as Socket);
+      opened.push(socket);
       await connected(socket);
     }, 5_000, 250);
   });
