@@ -8,6 +8,8 @@ import type { Principal } from './principal.types';
 
 export type AuthenticatedRequest = Request & { principal: Principal };
 
+const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i;
+
 /** HTTP counterpart of the socket middleware: `Authorization: Bearer <jwt>`, same checks. */
 @Injectable()
 export class HttpAuthGuard implements CanActivate {
@@ -20,10 +22,9 @@ export class HttpAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const header = request.headers.authorization;
     if (!header) throw new AuthException(ErrorCode.TokenMissing, 'missing Authorization: Bearer header');
-    const [scheme, token] = header.split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token) {
-      throw new AuthException(ErrorCode.TokenInvalid, 'Authorization header must be "Bearer <token>"');
-    }
+    // RFC 6750: the scheme, one space, the token, nothing else ("Bearer <jwt> extra" is refused).
+    const token = BEARER.exec(header)?.[1];
+    if (!token) throw new AuthException(ErrorCode.TokenInvalid, 'Authorization header must be "Bearer <token>"');
     request.principal = await this.sessions.resolve(this.verifier.verify(token));
     return true;
   }

@@ -41,7 +41,9 @@ export class JwtVerifierService {
     } catch (error) {
       if (error instanceof AuthException) throw error;
       if (error instanceof jwt.TokenExpiredError) throw new AuthException(ErrorCode.TokenExpired, 'token has expired');
-      const reason = error instanceof Error ? error.message : 'verification failed';
+      // jsonwebtoken's messages name the configured issuer and audience ("expected: ..."):
+      // say what failed, never what the server expects.
+      const reason = error instanceof Error ? error.message.replace(/\.?\s*expected:[\s\S]*$/, '') : 'verification failed';
       throw new AuthException(ErrorCode.TokenInvalid, `token rejected: ${reason}`);
     }
     return this.toPrincipal(claims);
