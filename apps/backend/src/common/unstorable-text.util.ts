@@ -1,5 +1,4 @@
 /** What PostgreSQL's text and jsonb refuse (22021, 22P05): NUL, and UTF-16 halves without their pair. */
-const NUL = /\u0000/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export interface UnstorableText {
@@ -20,7 +19,7 @@ export function findUnstorableText(value: unknown, path: (string | number)[] = [
 }
 
 function problemOf(text: string, path: (string | number)[]): UnstorableText | undefined {
-  if (NUL.test(text)) return { path, problem: 'must not contain the NUL character (U+0000)' };
+  if (text.includes('\u0000')) return { path, problem: 'must not contain the NUL character (U+0000)' };
   if (LONE_SURROGATE.test(text)) return { path, problem: 'must be well-formed Unicode (an unpaired surrogate was found)' };
   return undefined;
 }
