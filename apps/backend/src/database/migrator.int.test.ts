@@ -349,6 +349,8 @@ function expectedRoundTrip(ids: RoundTrip['ids']) {
     userCreated: {
       id: ids.user,
       role: 'operator',
+      roleSetBy: null,
+      roleSetAt: null,
       disabled: false,
       sessionsValidAfter: null,
       updatedAt: date,
@@ -356,6 +358,8 @@ function expectedRoundTrip(ids: RoundTrip['ids']) {
     userUpdated: {
       id: ids.user,
       role: 'operator',
+      roleSetBy: null,
+      roleSetAt: null,
       disabled: true,
       sessionsValidAfter: input.sessionsValidAfter,
       updatedAt: date,
