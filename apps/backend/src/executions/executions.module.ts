@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { PRISMA } from '../database/database.types';
 import type { PrismaClient } from '../generated/prisma/client';
 import { ExecutionsQueue } from '../queue/executions-queue.service';
@@ -16,6 +16,7 @@ import { EventTransactions } from '../events/event-transactions.service';
 import { SubscriptionService } from '../websocket/subscriptions/subscription.service';
 import { ExecutionStore } from './execution.store';
 import type { ExecutionsModuleOptions } from './executions-options.types';
+import { EXECUTIONS_OPTIONS, ExecutionsConfigurableModule } from './executions.module-definition';
 import { ExecutionsController } from './http/executions.controller';
 import { EXECUTION_JOB, ExecutionsService } from './http/executions.service';
 import { ExecutionOutputStore } from './output/execution-output.store';
@@ -32,149 +33,156 @@ const JOB_REGISTRATION = Symbol('EXECUTION_JOB_REGISTRATION');
 /**
  * Agent executions: the runner (registered as the executions queue's `execution` job), the
  * output log, the HTTP API and per-viewer stream control. Needs the app's PRISMA provider,
- * the WebsocketModule and the QueueModule's exports.
+ * the WebsocketModule and the QueueModule's exports. Import it with
+ * `ExecutionsModule.register(options)`.
  */
-@Module({})
-export class ExecutionsModule {
-  static register(options: ExecutionsModuleOptions): DynamicModule {
-    return {
-      module: ExecutionsModule,
-      imports: [TaskAccessModule],
-      controllers: [ExecutionsController],
-      providers: [
+@Module({
+  imports: [TaskAccessModule],
+  controllers: [ExecutionsController],
+  providers: [
+    ClaudeEventsService,
+    {
+      provide: ExecutionStore,
+      inject: [PRISMA],
+      useFactory: (prisma: PrismaClient) => new ExecutionStore(prisma),
+    },
+    {
+      provide: ExecutionOutputStore,
+      inject: [PRISMA],
+      useFactory: (prisma: PrismaClient) => new ExecutionOutputStore(prisma),
+    },
+    {
+      provide: OutputPositions,
+      inject: [PRISMA, ExecutionOutputStore],
+      useFactory: (prisma: PrismaClient, output: ExecutionOutputStore) =>
+        new OutputPositions(prisma, output),
+    },
+    {
+      provide: ExecutionRunner,
+      inject: [ExecutionStore, ExecutionOutputStore, ClaudeEventsService, EventTransactions, EXECUTIONS_OPTIONS],
+      useFactory: (
+        store: ExecutionStore,
+        output: ExecutionOutputStore,
+        events: ClaudeEventsService,
+        transactions: EventTransactions,
+        options: ExecutionsModuleOptions,
+      ) => new ExecutionRunner(store, output, events, transactions, options.runner),
+    },
+    {
+      provide: JOB_REGISTRATION,
+      inject: [JobHandlerRegistry, ExecutionRunner],
+      useFactory: (handlers: JobHandlerRegistry, runner: ExecutionRunner) =>
+        handlers.register(EXECUTION_JOB, executionJobHandler(runner)),
+    },
+    {
+      provide: ExecutionsService,
+      inject: [
+        ExecutionStore,
+        ExecutionOutputStore,
+        EventStore,
+        TaskAccessService,
+        ExecutionsQueue,
+        ExecutionRunner,
         ClaudeEventsService,
-        {
-          provide: ExecutionStore,
-          inject: [PRISMA],
-          useFactory: (prisma: PrismaClient) => new ExecutionStore(prisma),
-        },
-        {
-          provide: ExecutionOutputStore,
-          inject: [PRISMA],
-          useFactory: (prisma: PrismaClient) => new ExecutionOutputStore(prisma),
-        },
-        {
-          provide: OutputPositions,
-          inject: [PRISMA, ExecutionOutputStore],
-          useFactory: (prisma: PrismaClient, output: ExecutionOutputStore) =>
-            new OutputPositions(prisma, output),
-        },
-        {
-          provide: ExecutionRunner,
-          inject: [ExecutionStore, ExecutionOutputStore, ClaudeEventsService, EventTransactions],
-          useFactory: (
-            store: ExecutionStore,
-            output: ExecutionOutputStore,
-            events: ClaudeEventsService,
-            transactions: EventTransactions,
-          ) => new ExecutionRunner(store, output, events, transactions, options.runner),
-        },
-        {
-          provide: JOB_REGISTRATION,
-          inject: [JobHandlerRegistry, ExecutionRunner],
-          useFactory: (handlers: JobHandlerRegistry, runner: ExecutionRunner) =>
-            handlers.register(EXECUTION_JOB, executionJobHandler(runner)),
-        },
-        {
-          provide: ExecutionsService,
-          inject: [
-            ExecutionStore,
-            ExecutionOutputStore,
-            EventStore,
-            TaskAccessService,
-            ExecutionsQueue,
-            ExecutionRunner,
-            ClaudeEventsService,
-            EventTransactions,
-          ],
-          useFactory: (
-            store: ExecutionStore,
-            output: ExecutionOutputStore,
-            events: EventStore,
-            access: TaskAccessService,
-            queue: ExecutionsQueue,
-            runner: ExecutionRunner,
-            claudeEvents: ClaudeEventsService,
-            transactions: EventTransactions,
-          ) =>
-            new ExecutionsService(
-              store,
-              output,
-              events,
-              access,
-              queue,
-              runner,
-              claudeEvents,
-              transactions,
-              options.profiles,
-            ),
-        },
-        {
-          provide: ViewerRegistry,
-          inject: [StreamDispatcher],
-          useFactory: (dispatcher: StreamDispatcher) => new ViewerRegistry(dispatcher),
-        },
-        {
-          provide: ViewerCatchUp,
-          inject: [StreamDispatcher, EventStore, OutputPositions, ViewerRegistry],
-          useFactory: (
-            dispatcher: StreamDispatcher,
-            store: EventStore,
-            positions: OutputPositions,
-            registry: ViewerRegistry,
-          ) => new ViewerCatchUp(dispatcher, store, positions, registry, options.viewers),
-        },
-        {
-          provide: SlowViewerGuard,
-          inject: [StreamDispatcher, OutputPositions, ViewerRegistry],
-          useFactory: (dispatcher: StreamDispatcher, positions: OutputPositions, registry: ViewerRegistry) =>
-            new SlowViewerGuard(dispatcher, positions, registry, options.viewers),
-        },
-        {
-          provide: ViewerControlService,
-          inject: [
-            MessageHandlersRegistry,
-            CommittedEvents,
-            StreamDispatcher,
-            OutputPositions,
-            ViewerRegistry,
-            ViewerCatchUp,
-            SlowViewerGuard,
-            EventFanout,
-            SubscriptionService,
-            ConnectionManagerService,
-          ],
-          useFactory: (
-            handlers: MessageHandlersRegistry,
-            committed: CommittedEvents,
-            dispatcher: StreamDispatcher,
-            positions: OutputPositions,
-            registry: ViewerRegistry,
-            catchUp: ViewerCatchUp,
-            guard: SlowViewerGuard,
-            fanout: EventFanout,
-            subscriptions: SubscriptionService,
-            connections: ConnectionManagerService,
-          ) =>
-            // The namespace exists once the gateway attached it; read when used.
-            new ViewerControlService(
-              handlers,
-              committed,
-              dispatcher,
-              positions,
-              registry,
-              catchUp,
-              guard,
-              {
-                namespace: () => fanout.attachedNamespace,
-                queue: (socket, task) => subscriptions.enqueue(socket, task),
-                onDisconnect: (hook) => connections.onDisconnect(hook),
-              },
-              options.viewers,
-            ),
-        },
+        EventTransactions,
+        EXECUTIONS_OPTIONS,
       ],
-      exports: [ClaudeEventsService, ExecutionRunner, ExecutionOutputStore],
-    };
-  }
-}
+      useFactory: (
+        store: ExecutionStore,
+        output: ExecutionOutputStore,
+        events: EventStore,
+        access: TaskAccessService,
+        queue: ExecutionsQueue,
+        runner: ExecutionRunner,
+        claudeEvents: ClaudeEventsService,
+        transactions: EventTransactions,
+        options: ExecutionsModuleOptions,
+      ) =>
+        new ExecutionsService(
+          store,
+          output,
+          events,
+          access,
+          queue,
+          runner,
+          claudeEvents,
+          transactions,
+          options.profiles,
+        ),
+    },
+    {
+      provide: ViewerRegistry,
+      inject: [StreamDispatcher],
+      useFactory: (dispatcher: StreamDispatcher) => new ViewerRegistry(dispatcher),
+    },
+    {
+      provide: ViewerCatchUp,
+      inject: [StreamDispatcher, EventStore, OutputPositions, ViewerRegistry, EXECUTIONS_OPTIONS],
+      useFactory: (
+        dispatcher: StreamDispatcher,
+        store: EventStore,
+        positions: OutputPositions,
+        registry: ViewerRegistry,
+        options: ExecutionsModuleOptions,
+      ) => new ViewerCatchUp(dispatcher, store, positions, registry, options.viewers),
+    },
+    {
+      provide: SlowViewerGuard,
+      inject: [StreamDispatcher, OutputPositions, ViewerRegistry, EXECUTIONS_OPTIONS],
+      useFactory: (
+        dispatcher: StreamDispatcher,
+        positions: OutputPositions,
+        registry: ViewerRegistry,
+        options: ExecutionsModuleOptions,
+      ) =>
+        new SlowViewerGuard(dispatcher, positions, registry, options.viewers),
+    },
+    {
+      provide: ViewerControlService,
+      inject: [
+        MessageHandlersRegistry,
+        CommittedEvents,
+        StreamDispatcher,
+        OutputPositions,
+        ViewerRegistry,
+        ViewerCatchUp,
+        SlowViewerGuard,
+        EventFanout,
+        SubscriptionService,
+        ConnectionManagerService,
+        EXECUTIONS_OPTIONS,
+      ],
+      useFactory: (
+        handlers: MessageHandlersRegistry,
+        committed: CommittedEvents,
+        dispatcher: StreamDispatcher,
+        positions: OutputPositions,
+        registry: ViewerRegistry,
+        catchUp: ViewerCatchUp,
+        guard: SlowViewerGuard,
+        fanout: EventFanout,
+        subscriptions: SubscriptionService,
+        connections: ConnectionManagerService,
+        options: ExecutionsModuleOptions,
+      ) =>
+        // The namespace exists once the gateway attached it; read when used.
+        new ViewerControlService(
+          handlers,
+          committed,
+          dispatcher,
+          positions,
+          registry,
+          catchUp,
+          guard,
+          {
+            namespace: () => fanout.attachedNamespace,
+            queue: (socket, task) => subscriptions.enqueue(socket, task),
+            onDisconnect: (hook) => connections.onDisconnect(hook),
+          },
+          options.viewers,
+        ),
+    },
+  ],
+  exports: [ClaudeEventsService, ExecutionRunner, ExecutionOutputStore],
+})
+export class ExecutionsModule extends ExecutionsConfigurableModule {}

@@ -4,7 +4,8 @@ import { ErrorCode } from '@taskdash/contract';
 import type { Response } from 'express';
 import type { Registry } from 'prom-client';
 import { ApiException } from '../common/api.exception';
-import { METRICS_REGISTRY, MONITORING_OPTIONS } from './metrics.constants';
+import { METRICS_REGISTRY } from './metrics.constants';
+import { MONITORING_OPTIONS } from './monitoring.module-definition';
 import type { MonitoringOptions } from './monitoring-options.types';
 
 function bearerMatches(header: string | undefined, token: string): boolean {

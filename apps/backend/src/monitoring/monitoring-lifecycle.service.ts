@@ -12,7 +12,7 @@ import { EventPublisher } from '../events/event-publisher.service';
 import { EventReplayService } from '../websocket/replay/event-replay.service';
 import { AlertEngine } from './alerts/alert-engine.service';
 import { HealthMonitorService } from './health/health-monitor.service';
-import { MONITORING_OPTIONS } from './metrics.constants';
+import { MONITORING_OPTIONS } from './monitoring.module-definition';
 import type { MonitoringOptions } from './monitoring-options.types';
 import { WebsocketMetricsService } from './websocket-metrics.service';
 

@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { REDIS } from '../app.constants';
@@ -16,10 +16,11 @@ import { EventLoopProbe } from './health/event-loop.probe';
 import { HealthMonitorService } from './health/health-monitor.service';
 import { HealthSampler } from './health/health-sampler.service';
 import { QueueDepthRegistry } from './health/queue-depth.registry';
-import { METRICS_REGISTRY, MONITORING_OPTIONS } from './metrics.constants';
+import { METRICS_REGISTRY } from './metrics.constants';
 import { MetricsController } from './metrics.controller';
 import { MonitoringLifecycleService } from './monitoring-lifecycle.service';
 import type { MonitoringOptions } from './monitoring-options.types';
+import { MONITORING_OPTIONS, MonitoringConfigurableModule } from './monitoring.module-definition';
 import { collectProcessMetrics } from './process-metrics.util';
 import { WebsocketMetricsService } from './websocket-metrics.service';
 
@@ -35,95 +36,94 @@ function createRegistry(options: MonitoringOptions): Registry {
  * Health sampling and broadcast, de-duplicated alerts and Prometheus metrics. Global, so any
  * module can inject `WebsocketMetricsService` (to count what it sees), `QueueDepthRegistry`
  * (to report queue depths) and `SystemEventsService`. Needs the websocket module's publisher.
+ * Import it once with `MonitoringModule.forRoot(options)`.
  */
 @Global()
-@Module({})
-export class MonitoringModule {
-  static forRoot(options: MonitoringOptions): DynamicModule {
-    return {
-      module: MonitoringModule,
-      controllers: [MetricsController, AlertsController],
-      providers: [
-        { provide: MONITORING_OPTIONS, useValue: options },
-        { provide: METRICS_REGISTRY, useFactory: () => createRegistry(options) },
+@Module({
+  controllers: [MetricsController, AlertsController],
+  providers: [
+    { provide: METRICS_REGISTRY, inject: [MONITORING_OPTIONS], useFactory: createRegistry },
+    WebsocketMetricsService,
+    QueueDepthRegistry,
+    SystemEventsService,
+    AlertStore,
+    {
+      provide: AlertEngine,
+      inject: [
+        { token: REDIS, optional: true },
+        AlertStore,
+        SystemEventsService,
         WebsocketMetricsService,
+        EventTransactions,
+        MONITORING_OPTIONS,
+      ],
+      useFactory: (
+        redis: Redis | undefined,
+        store: AlertStore,
+        events: SystemEventsService,
+        metrics: WebsocketMetricsService,
+        transactions: EventTransactions,
+        options: MonitoringOptions,
+      ) =>
+        new AlertEngine(
+          // Without Redis there is one node, and its memory is the whole truth.
+          redis
+            ? new RedisAlertStateStore(redis, `${options.redisKeyPrefix}:alerts`)
+            : new MemoryAlertStateStore(),
+          store,
+          events,
+          options.metricsEnabled ? metrics : undefined,
+          { nodeId: options.nodeId, ...options.alerts },
+          (work) => transactions.run(work),
+        ),
+    },
+    {
+      provide: HealthMonitorService,
+      inject: [
+        { token: REDIS, optional: true },
+        DATABASE,
+        EventPublisher,
         QueueDepthRegistry,
         SystemEventsService,
-        AlertStore,
-        {
-          provide: AlertEngine,
-          inject: [
-            { token: REDIS, optional: true },
-            AlertStore,
-            SystemEventsService,
-            WebsocketMetricsService,
-            EventTransactions,
-          ],
-          useFactory: (
-            redis: Redis | undefined,
-            store: AlertStore,
-            events: SystemEventsService,
-            metrics: WebsocketMetricsService,
-            transactions: EventTransactions,
-          ) =>
-            new AlertEngine(
-              // Without Redis there is one node, and its memory is the whole truth.
-              redis
-                ? new RedisAlertStateStore(redis, `${options.redisKeyPrefix}:alerts`)
-                : new MemoryAlertStateStore(),
-              store,
-              events,
-              options.metricsEnabled ? metrics : undefined,
-              { nodeId: options.nodeId, ...options.alerts },
-              (work) => transactions.run(work),
-            ),
-        },
-        {
-          provide: HealthMonitorService,
-          inject: [
-            { token: REDIS, optional: true },
-            DATABASE,
-            EventPublisher,
-            QueueDepthRegistry,
-            SystemEventsService,
-            AlertEngine,
-            WebsocketMetricsService,
-            EventFanout,
-          ],
-          useFactory: (
-            redis: Redis | undefined,
-            database: DatabaseHandle,
-            publisher: EventPublisher,
-            queues: QueueDepthRegistry,
-            events: SystemEventsService,
-            alerts: AlertEngine,
-            metrics: WebsocketMetricsService,
-            fanout: EventFanout,
-          ) => {
-            const sampler = new HealthSampler(
-              {
-                nodeId: options.nodeId,
-                // Resolved when sampling, after the gateway attached the namespace to the fan-out.
-                sockets: () => fanout.attachedNamespace?.sockets.size ?? 0,
-                backlog: () => publisher.backlog,
-                postgres: () => database.prisma.$queryRawUnsafe('SELECT 1'),
-                redis: redis ? () => redis.ping() : undefined,
-                queues,
-              },
-              new EventLoopProbe(),
-            );
-            return new HealthMonitorService(
-              sampler,
-              events,
-              alerts,
-              options.metricsEnabled ? metrics : undefined,
-              options.healthIntervalMs,
-            );
-          },
-        },
-        MonitoringLifecycleService,
+        AlertEngine,
+        WebsocketMetricsService,
+        EventFanout,
+        MONITORING_OPTIONS,
       ],
-      exports: [WebsocketMetricsService, QueueDepthRegistry, SystemEventsService, METRICS_REGISTRY],
-    };
-  }
-}
+      useFactory: (
+        redis: Redis | undefined,
+        database: DatabaseHandle,
+        publisher: EventPublisher,
+        queues: QueueDepthRegistry,
+        events: SystemEventsService,
+        alerts: AlertEngine,
+        metrics: WebsocketMetricsService,
+        fanout: EventFanout,
+        options: MonitoringOptions,
+      ) => {
+        const sampler = new HealthSampler(
+          {
+            nodeId: options.nodeId,
+            // Resolved when sampling, after the gateway attached the namespace to the fan-out.
+            sockets: () => fanout.attachedNamespace?.sockets.size ?? 0,
+            backlog: () => publisher.backlog,
+            postgres: () => database.prisma.$queryRawUnsafe('SELECT 1'),
+            redis: redis ? () => redis.ping() : undefined,
+            queues,
+          },
+          new EventLoopProbe(),
+        );
+        return new HealthMonitorService(
+          sampler,
+          events,
+          alerts,
+          options.metricsEnabled ? metrics : undefined,
+          options.healthIntervalMs,
+        );
+      },
+    },
+    MonitoringLifecycleService,
+  ],
+  exports: [WebsocketMetricsService, QueueDepthRegistry, SystemEventsService, METRICS_REGISTRY],
+})
+export class MonitoringModule extends MonitoringConfigurableModule {}

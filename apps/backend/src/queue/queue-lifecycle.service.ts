@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, t
 import { QueueBridge } from './bridge/queue-bridge.service';
 import { ExecutionWorker } from './execution-worker.service';
 import { ExecutionsQueue } from './executions-queue.service';
-import { QUEUE_OPTIONS } from './queue.constants';
 import type { QueueModuleOptions } from './queue-options.types';
+import { QUEUE_OPTIONS } from './queue.module-definition';
 
 /**
  * Starts the worker and the bridge once the app is up, and stops them before the event

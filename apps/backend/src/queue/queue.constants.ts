@@ -1,9 +1,6 @@
 /** The queue that runs task executions (agent runs). */
 export const EXECUTIONS_QUEUE = 'executions';
 
-/** DI token of `QueueModuleOptions`. */
-export const QUEUE_OPTIONS = Symbol('QUEUE_OPTIONS');
-
 /**
  * Finished jobs are kept for a while so that the bridge can still read a job's task when
  * it sees the job's events late (after a restart), and so operators can inspect failures.

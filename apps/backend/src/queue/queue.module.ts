@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { QueueEventsService } from './queue-events.service';
 import { BridgeBatchService } from './bridge/bridge-batch.service';
 import { BridgeStateStore } from './bridge/bridge-state.store';
@@ -9,9 +9,10 @@ import { QueueOverviewMetrics } from './bridge/queue-overview.metrics';
 import { ExecutionWorker } from './execution-worker.service';
 import { ExecutionsQueue } from './executions-queue.service';
 import { JobHandlerRegistry } from './job-handler.registry';
-import { bullPrefix, QUEUE_OPTIONS } from './queue.constants';
+import { bullPrefix } from './queue.constants';
 import { QueueLifecycleService } from './queue-lifecycle.service';
 import type { QueueModuleOptions } from './queue-options.types';
+import { QUEUE_OPTIONS, QueueConfigurableModule } from './queue.module-definition';
 
 
 /** Wires the bridge of one queue from its parts (all plain classes, so tests can build one too). */
@@ -29,33 +30,44 @@ export function createQueueBridge(options: QueueModuleOptions & { redis: NonNull
  * Job queues: the executions queue, its worker (unless it runs as its own process) and
  * the bridge of its events to the event streams. Without Redis the queue exists but is
  * off, and nothing else is created. Inject `ExecutionsQueue` to add jobs and
- * `JobHandlerRegistry` to add kinds of jobs.
+ * `JobHandlerRegistry` to add kinds of jobs. Import it with `QueueModule.register(options)`.
+ *
+ * The worker and the bridge are optional: their factories read the options token and resolve
+ * to `undefined` when the options turn them off, which `QueueLifecycleService` (it injects
+ * them `@Optional()`) reads as absent. So the module's shape does not depend on the options,
+ * as it could not once they come from `registerAsync`.
  */
-@Module({})
-export class QueueModule {
-  static register(options: QueueModuleOptions): DynamicModule {
-    const { redis } = options;
-    const running: Provider[] = redis
-      ? [
-          ...(options.worker.inProcess
-            ? [{ provide: ExecutionWorker, inject: [JobHandlerRegistry], useFactory: (handlers: JobHandlerRegistry) => new ExecutionWorker({ redis, keyPrefix: options.keyPrefix, concurrency: options.worker.concurrency, lockMs: options.worker.lockMs }, handlers) }]
-            : []),
-          ...(options.bridge.enabled
-            ? [{ provide: QueueBridge, inject: [ExecutionsQueue, QueueEventsService], useFactory: (queue: ExecutionsQueue, events: QueueEventsService) => createQueueBridge({ ...options, redis }, queue, events) }]
-            : []),
-        ]
-      : [];
-    return {
-      module: QueueModule,
-      providers: [
-        { provide: QUEUE_OPTIONS, useValue: options },
-        { provide: ExecutionsQueue, useFactory: () => new ExecutionsQueue(redis, options.keyPrefix) },
-        QueueEventsService,
-        JobHandlerRegistry,
-        ...running,
-        QueueLifecycleService,
-      ],
-      exports: [ExecutionsQueue, JobHandlerRegistry, QueueEventsService],
-    };
-  }
-}
+@Module({
+  providers: [
+    {
+      provide: ExecutionsQueue,
+      inject: [QUEUE_OPTIONS],
+      useFactory: (options: QueueModuleOptions) => new ExecutionsQueue(options.redis, options.keyPrefix),
+    },
+    QueueEventsService,
+    JobHandlerRegistry,
+    {
+      provide: ExecutionWorker,
+      inject: [QUEUE_OPTIONS, JobHandlerRegistry],
+      useFactory: (options: QueueModuleOptions, handlers: JobHandlerRegistry): ExecutionWorker | undefined => {
+        const { redis, keyPrefix, worker } = options;
+        // Off without Redis, and when the worker runs as its own process (cli/worker.cli.js).
+        if (!redis || !worker.inProcess) return undefined;
+        return new ExecutionWorker({ redis, keyPrefix, concurrency: worker.concurrency, lockMs: worker.lockMs }, handlers);
+      },
+    },
+    {
+      provide: QueueBridge,
+      inject: [QUEUE_OPTIONS, ExecutionsQueue, QueueEventsService],
+      useFactory: (options: QueueModuleOptions, queue: ExecutionsQueue, events: QueueEventsService): QueueBridge | undefined => {
+        const { redis } = options;
+        // Off without Redis, and on nodes that do not compete for the bridge lease.
+        if (!redis || !options.bridge.enabled) return undefined;
+        return createQueueBridge({ ...options, redis }, queue, events);
+      },
+    },
+    QueueLifecycleService,
+  ],
+  exports: [ExecutionsQueue, JobHandlerRegistry, QueueEventsService],
+})
+export class QueueModule extends QueueConfigurableModule {}
