@@ -17,6 +17,14 @@ export default tseslint.config(
     },
   },
   {
+    // The shared tsconfig has the DOM lib (for the dashboard), so `status`, `name` or `event`
+    // would compile as window globals in server code: a lost variable became a crash at run time.
+    files: ['apps/backend/**/*.ts', 'packages/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'status', 'name', 'event', 'length', 'origin', 'parent', 'self', 'top', 'close', 'open', 'closed', 'frames', 'history', 'location', 'screen'],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },

@@ -28,6 +28,14 @@ describe('execution writes and their events commit together', () => {
   const typesOf = async (id: string) =>
     (await events.read(executionStream(id), 0, 1000, 1000)).map((e) => e.type);
 
+  it('a run that ends normally returns its outcome, stored with its one execution.finished', async () => {
+    const taskId = await createTask(t, OWNER);
+    const execution = await store.create(taskId, [process.execPath, '-e', 'process.stdout.write("ok\\n")']);
+    expect(await t.app.get(ExecutionRunner).run(execution.id)).toMatchObject({ ran: true, status: 'succeeded', exitCode: 0 });
+    expect(await store.find(execution.id)).toMatchObject({ status: 'succeeded', exitCode: 0 });
+    expect((await typesOf(execution.id)).filter((type) => type === 'execution.finished')).toHaveLength(1);
+  });
+
   it('a run whose execution.finished cannot be stored leaves the row running; the next attempt ends it with its event', async () => {
     const taskId = await createTask(t, OWNER);
     const execution = await store.create(taskId, [process.execPath, '-e', 'process.stdout.write("hi\\n")']);

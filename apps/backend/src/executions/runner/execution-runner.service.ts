@@ -133,7 +133,7 @@ export class ExecutionRunner {
     this.logger.log({
       msg: 'execution finished',
       executionId: execution.id,
-      status,
+      status: finished.status,
       exitCode: finished.exitCode,
       signal: finished.signal,
       outputBytes: finished.outputBytes,
