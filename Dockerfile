@@ -11,6 +11,7 @@ ENV CI=true
 # Manifests first, so the dependency layer is reused while only sources change.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY apps/backend/package.json apps/backend/
+COPY apps/dashboard/package.json apps/dashboard/
 COPY packages/contract/package.json packages/contract/
 COPY packages/client/package.json packages/client/
 RUN pnpm install --frozen-lockfile
