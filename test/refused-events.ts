@@ -35,3 +35,13 @@ export async function refuseEvents(
     allow: async () => void (await prisma.$executeRawUnsafe(`DELETE FROM test_refused_event_types`)),
   };
 }
+
+/** Runs `work` while PostgreSQL refuses events of `types`, and accepts them again afterwards. */
+export async function whileRefused<T>(prisma: PrismaClient, types: readonly string[], work: () => Promise<T>): Promise<T> {
+  const refusal = await refuseEvents(prisma, types);
+  try {
+    return await work();
+  } finally {
+    await refusal.allow();
+  }
+}

@@ -1,5 +1,5 @@
 import { executionStream } from '@taskdash/contract';
-import { refuseEvents } from '../../../../test/refused-events';
+import { whileRefused } from '../../../../test/refused-events';
 import { startTestApp, type TestApp } from '../../../../test/test-app';
 import { EventStore } from '../events/event-store';
 import { ExecutionStore } from './execution.store';
@@ -39,12 +39,9 @@ describe('execution writes and their events commit together', () => {
   it('a run whose execution.finished cannot be stored leaves the row running; the next attempt ends it with its event', async () => {
     const taskId = await createTask(t, OWNER);
     const execution = await store.create(taskId, [process.execPath, '-e', 'process.stdout.write("hi\\n")']);
-    const refusal = await refuseEvents(t.runtime.database.prisma, ['execution.finished']);
-    try {
+    await whileRefused(t.runtime.database.prisma, ['execution.finished'], async () => {
       await expect(t.app.get(ExecutionRunner).run(execution.id)).rejects.toThrow(/refused/);
-    } finally {
-      await refusal.allow();
-    }
+    });
     expect(await store.find(execution.id)).toMatchObject({
       status: 'running',
       finishedAt: null,
@@ -61,13 +58,10 @@ describe('execution writes and their events commit together', () => {
   it('cancelling a queued execution: refused event, nothing cancelled; accepted, cancelled with its event', async () => {
     const taskId = await createTask(t, OWNER);
     const execution = await store.create(taskId, [process.execPath, '-e', '']);
-    const refusal = await refuseEvents(t.runtime.database.prisma, ['execution.finished']);
-    try {
+    await whileRefused(t.runtime.database.prisma, ['execution.finished'], async () => {
       const refused = await t.http('POST', `/executions/${execution.id}/cancel`, OWNER);
       expect(refused.status).toBeGreaterThanOrEqual(500);
-    } finally {
-      await refusal.allow();
-    }
+    });
     expect(await store.status(execution.id)).toBe('queued');
     expect(await typesOf(execution.id)).toEqual([]);
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SYSTEM_STREAM } from '@taskdash/contract';
-import { refuseEvents } from '../../../../../test/refused-events';
+import { whileRefused } from '../../../../../test/refused-events';
 import { startTestApp, type TestApp } from '../../../../../test/test-app';
 import { EventStore } from '../../events/event-store';
 import { AlertEngine } from './alert-engine.service';
@@ -38,12 +38,9 @@ describe('alert history and its notices commit together', () => {
       notifiedAt: now,
     });
     const engine = t.app.get(AlertEngine);
-    const refusal = await refuseEvents(t.runtime.database.prisma, ['system.alert_acknowledged']);
-    try {
+    await whileRefused(t.runtime.database.prisma, ['system.alert_acknowledged'], async () => {
       await expect(engine.acknowledge(fingerprint, 'olga')).rejects.toThrow(/refused/);
-    } finally {
-      await refusal.allow();
-    }
+    });
     expect(await t.app.get(AlertStore).isAcknowledged(fingerprint)).toBe(false);
     expect(await systemTypes()).not.toContain('system.alert_acknowledged');
 
