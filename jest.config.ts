@@ -27,6 +27,7 @@ const config: Config = {
   moduleNameMapper: {
     '^@taskdash/contract$': '<rootDir>/packages/contract/src/index.ts',
     '^@taskdash/client$': '<rootDir>/packages/client/src/index.ts',
+    '^@taskdash/backend$': '<rootDir>/apps/backend/src/index.ts',
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

@@ -6,6 +6,7 @@ import { io, type Socket, type SocketOptions, type ManagerOptions } from 'socket
 import type { Server as HttpServer } from 'node:http';
 import { Writable } from 'node:stream';
 import { createApp } from '../apps/backend/src/app.factory';
+import type { AppModuleExtras } from '../apps/backend/src/app.module';
 import { closeRuntime, openRuntime, type AppRuntime, type WebsocketOverrides } from '../apps/backend/src/app.runtime';
 import type { Role } from '../apps/backend/src/auth/principal.types';
 import { signToken } from '../apps/backend/src/auth/token-signer';
@@ -35,6 +36,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   websocket?: WebsocketOverrides;
   database?: TestDatabase;
+  /** The caller's own modules, added to the app (`createApp(runtime, { imports })`). */
+  imports?: AppModuleExtras['imports'];
 }
 
 /** A real backend on a random port, on its own fresh database (and Redis prefix). */
@@ -62,7 +65,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   const logger = new AppLogger({ level: config.log.level, format: 'json', destination: sink });
   const runtime = await openRuntime(config, logger);
   if (options.websocket) runtime.websocketOverrides = options.websocket;
-  const app = await createApp(runtime);
+  const app = await createApp(runtime, { imports: options.imports ?? [] });
   await app.listen(0, '127.0.0.1');
   const address = (app.getHttpServer() as HttpServer).address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

@@ -1,20 +1,37 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module';
+import { AppModule, type AppModuleExtras } from './app.module';
 import type { AppRuntime } from './app.runtime';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { requestBounds } from './common/request-bounds.middleware';
 import { serveDashboard } from './dashboard/dashboard-static.util';
 import { AppIoAdapter } from './websocket/socket-io.adapter';
 
-/** Builds the Nest application on an opened runtime; used by `main.ts`, tests and benchmarks. */
-export async function createApp(runtime: AppRuntime): Promise<INestApplication> {
-  const { config } = runtime;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime), {
+/**
+ * Builds the Nest application on an opened runtime; used by `main.ts`, tests and benchmarks.
+ * `extras.imports` adds the caller's own modules (their providers can inject every event
+ * service).
+ */
+export async function createApp(runtime: AppRuntime, extras: AppModuleExtras = {}): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime, extras), {
     logger: runtime.logger,
     bodyParser: false,
   });
+  configureApp(app, runtime);
+  return app;
+}
+
+/**
+ * What the backend needs of the Nest application it runs in, before `init()` or `listen()`:
+ * body limits, CORS, the error filter, write bounds, the dashboard, and the Socket.IO adapter
+ * (transports, Origin, sizes, and the Redis adapter that joins the nodes). A host that
+ * creates its own application around `AppModule.register(runtime)` calls this on it; the
+ * gateway refuses to start on any other adapter.
+ */
+export function configureApp(app: INestApplication, runtime: AppRuntime): void {
+  const { config } = runtime;
+  if (!isExpress(app)) throw new Error('configureApp needs the Express platform (@nestjs/platform-express)');
   app.useBodyParser('json', { limit: '256kb' });
   app.enableCors({ origin: config.allowedOrigins.includes('*') ? true : config.allowedOrigins, credentials: true });
   app.useGlobalFilters(new ApiExceptionFilter());
@@ -38,5 +55,7 @@ export async function createApp(runtime: AppRuntime): Promise<INestApplication> 
       ...(runtime.redis ? { redis: { pub: runtime.redis.pub, sub: runtime.redis.sub, key: config.redisKeyPrefix } } : {}),
     }),
   );
-  return app;
 }
+
+const isExpress = (app: INestApplication): app is NestExpressApplication =>
+  typeof (app as Partial<NestExpressApplication>).useBodyParser === 'function';

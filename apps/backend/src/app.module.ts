@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
 import { APP_CONFIG, REDIS, REDIS_CONNECTIONS } from './app.constants';
 import { AuthModule } from './auth/auth.module';
 import { DashboardModule } from './dashboard/dashboard.module';
@@ -33,13 +33,25 @@ function withOverrides(
   return merged as unknown as WebsocketModuleOptions;
 }
 
+/** What a host application adds to the backend: its own modules, beside the backend's. */
+export interface AppModuleExtras {
+  imports?: ModuleMetadata['imports'];
+}
+
 @Module({})
 export class AppModule {
-  /** The whole backend, wired to connections the caller opened (and will close). */
-  static register(runtime: AppRuntime): DynamicModule {
+  /**
+   * The whole backend, wired to connections the caller opened (and will close). The module
+   * is global and re-exports the feature modules, so that any provider of the application,
+   * the host's included, can inject every event service (`TaskEventsService`,
+   * `QueueEventsService`, `ClaudeEventsService`, `SystemEventsService`, `EventTransactions`)
+   * and the `JobHandlerRegistry` without importing their modules.
+   */
+  static register(runtime: AppRuntime, extras: AppModuleExtras = {}): DynamicModule {
     const { config } = runtime;
-    // Re-exported (the app module is global): the executions module adds its job to the queue's worker.
+    // Re-exported: the executions module adds its job to the queue's worker.
     const queue = QueueModule.register(queueOptionsFrom(config, runtime.redis?.client));
+    const executions = ExecutionsModule.register(executionsOptionsFrom(config));
     return {
       module: AppModule,
       global: true,
@@ -89,9 +101,10 @@ export class AppModule {
         ),
         TasksModule,
         queue,
-        ExecutionsModule.register(executionsOptionsFrom(config)),
+        executions,
         UsersModule,
         DashboardModule.register({ devTokens: config.env !== 'production' }),
+        ...(extras.imports ?? []),
       ],
       controllers: [HealthController],
       providers: [
@@ -100,7 +113,7 @@ export class AppModule {
         { provide: REDIS_CONNECTIONS, useValue: runtime.redis },
         ReadinessService,
       ],
-      exports: [APP_CONFIG, REDIS, REDIS_CONNECTIONS, queue],
+      exports: [APP_CONFIG, REDIS, REDIS_CONNECTIONS, queue, TasksModule, executions],
     };
   }
 }

@@ -119,10 +119,15 @@ export const EnvSchema = z
     /** Engine.IO heartbeat interval and timeout, in ms: a dead peer is dropped within their sum. @default 20000 / 15000 */
     PING_INTERVAL_MS: int(1000, 600_000).default(20_000),
     PING_TIMEOUT_MS: int(1000, 600_000).default(15_000),
-    /** `websocket` (default; no sticky sessions needed) or `websocket,polling` (needs sticky sessions with several nodes). */
+    /**
+     * Engine.IO transports offered. The default is Socket.IO's own, so that `io(url)` with the
+     * client's defaults connects (long-polling first, then the WebSocket upgrade); with several
+     * nodes, long-polling needs sticky sessions at the load balancer. `websocket` alone needs
+     * none. @default polling,websocket
+     */
     SOCKET_TRANSPORTS: z
       .string()
-      .default('websocket')
+      .default('polling,websocket')
       .transform(csv)
       .pipe(z.array(z.enum(['websocket', 'polling'])).min(1, 'must name websocket and/or polling')),
     /** Seconds a SIGTERM waits for in-flight work before exiting. @default 30 */

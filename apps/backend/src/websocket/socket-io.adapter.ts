@@ -6,7 +6,7 @@ import type { Server, ServerOptions } from 'socket.io';
 
 export interface AppIoAdapterOptions {
   allowedOrigins: string[];
-  /** @default ['websocket'] (long-polling needs sticky sessions across nodes) */
+  /** @default ['polling', 'websocket'] (long-polling needs sticky sessions across nodes) */
   transports: Array<'websocket' | 'polling'>;
   /** Largest client message in bytes. @default 65536 */
   maxHttpBufferSize: number;
@@ -31,6 +31,13 @@ export interface AppIoAdapterOptions {
  * handlers, if a gateway ever has some, are bound as Nest binds them.
  */
 export class AppIoAdapter extends IoAdapter {
+  private static readonly servers = new WeakSet<Server>();
+
+  /** Whether this adapter made the server (the gateway refuses to run on another one). */
+  static made(server: Server): boolean {
+    return AppIoAdapter.servers.has(server);
+  }
+
   constructor(
     app: INestApplicationContext,
     private readonly options: AppIoAdapterOptions,
@@ -55,6 +62,7 @@ export class AppIoAdapter extends IoAdapter {
       const { pub, sub, key } = this.options.redis;
       server.adapter(createAdapter(pub, sub, { key: `${key}:socket.io` }));
     }
+    AppIoAdapter.servers.add(server);
     return server;
   }
 

@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
 import {
   EVENTS_NAMESPACE,
@@ -21,6 +21,7 @@ import { roomStream } from './delivery/stream-room.util';
 import { ConnectionLimiter } from './limits/connection-limiter';
 import { MessageGuard } from './limits/message-guard';
 import { installTransportAdmission } from './limits/transport-admission';
+import { AppIoAdapter } from './socket-io.adapter';
 import type { AppNamespace, AppSocket } from './socket.types';
 import { SubscriptionService } from './subscriptions/subscription.service';
 import { WEBSOCKET_OPTIONS } from './websocket.module-definition';
@@ -43,8 +44,9 @@ type Reply = (answer: unknown) => void;
  * Nest's per-socket RxJS chain), and per-socket state made only when first needed.
  */
 @WebSocketGateway({ namespace: EVENTS_NAMESPACE })
-export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayConnection<AppSocket> {
+export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayConnection<AppSocket>, OnApplicationBootstrap {
   private readonly logger = new Logger(WebsocketGateway.name);
+  private foreignServer = false;
 
   constructor(
     private readonly verifier: JwtVerifierService,
@@ -75,6 +77,14 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
   }
 
   afterInit(namespace: AppNamespace): void {
+    // Nest's default adapter would serve without our transports, Origin and size settings,
+    // and with several nodes without the Redis adapter: events would stay on their node.
+    // Nest swallows a throw from here into an unhandled error, so the start-up fails later,
+    // in onApplicationBootstrap, where init() rejects with the reason.
+    if (!AppIoAdapter.made(namespace.server)) {
+      this.foreignServer = true;
+      return;
+    }
     // The edge of the whole server, not only of this namespace: the per-address handshake
     // limit at the transport, and every other namespace (the root `/`) closed.
     const rejected = (code: ErrorCode) => this.observers.handshakeRejected?.(code);
@@ -116,6 +126,12 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     void this.subscriptions
       .enqueue(socket, () => this.subscriptions.subscribe(socket, [{ stream: userStream(userId) }], () => undefined))
       .catch((error: Error) => this.logger.warn({ msg: 'joining user stream failed', error: error.message }));
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.foreignServer) {
+      throw new Error('the Socket.IO server was not made by AppIoAdapter: call configureApp(app, runtime) (app.factory) before app.init()');
+    }
   }
 
   private handle(socket: AppSocket, event: unknown, payload: unknown, ack: unknown): void {
