@@ -137,7 +137,7 @@ export class LeakProbe {
       handles: 0,
       timers: 0,
       tracked: total(metrics, 'taskdash_streams_tracked'),
-      rssMb: mb(total(metrics, 'taskdash_process_resident_memory_bytes')),
+      rssMb: mb(total(metrics, 'process_resident_memory_bytes')),
       emitters: 0,
       listeners: 0,
       heapUsedMb: 0,

@@ -6,6 +6,8 @@ import type { AppRuntime } from './app.runtime';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { requestBounds } from './common/request-bounds.middleware';
 import { serveDashboard } from './dashboard/dashboard-static.util';
+import { httpMetrics } from './monitoring/http-metrics.middleware';
+import { WebsocketMetricsService } from './monitoring/websocket-metrics.service';
 import { AppIoAdapter } from './websocket/socket-io.adapter';
 
 /**
@@ -32,6 +34,8 @@ export async function createApp(runtime: AppRuntime, extras: AppModuleExtras = {
 export function configureApp(app: INestApplication, runtime: AppRuntime): void {
   const { config } = runtime;
   if (!isExpress(app)) throw new Error('configureApp needs the Express platform (@nestjs/platform-express)');
+  // First, so that requests refused by the bounds or the body parser are timed too.
+  if (config.monitoring.metricsEnabled) app.use(httpMetrics(app.get(WebsocketMetricsService)));
   app.useBodyParser('json', { limit: '256kb' });
   app.enableCors({ origin: config.allowedOrigins.includes('*') ? true : config.allowedOrigins, credentials: true });
   app.useGlobalFilters(new ApiExceptionFilter());

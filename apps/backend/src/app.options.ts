@@ -30,6 +30,7 @@ export function monitoringOptionsFrom(config: AppConfig): MonitoringOptions {
   const m = config.monitoring;
   return {
     nodeId: m.nodeId,
+    buildRevision: m.buildRevision,
     metricsEnabled: m.metricsEnabled,
     metricsToken: m.metricsToken,
     healthIntervalMs: m.healthIntervalMs,

@@ -132,6 +132,11 @@ export const EnvSchema = z
       .pipe(z.array(z.enum(['websocket', 'polling'])).min(1, 'must name websocket and/or polling')),
     /** Seconds a SIGTERM waits for in-flight work before exiting. @default 30 */
     SHUTDOWN_TIMEOUT_SEC: int(1, 600).default(30),
+    /** The build's revision in `taskdash_build_info` (set it in images, which have no .git). @default the checkout's commit */
+    BUILD_REVISION: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 . _ -')
+      .optional(),
     /** This node's name in health snapshots and alerts. @default <hostname>:<pid> */
     NODE_ID: z
       .string()

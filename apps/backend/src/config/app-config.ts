@@ -47,6 +47,8 @@ export interface AppConfig {
   /** Health sampling, alerts and Prometheus metrics (monitoring/). */
   monitoring: {
     nodeId: string;
+    /** From BUILD_REVISION; undefined: read from the checkout. */
+    buildRevision: string | undefined;
     metricsEnabled: boolean;
     metricsToken: string | undefined;
     /** 0: no health sampling. */
@@ -153,6 +155,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SEC * 1000,
     monitoring: {
       nodeId: env.NODE_ID ?? `${hostname()}:${process.pid}`,
+      buildRevision: env.BUILD_REVISION,
       metricsEnabled: env.METRICS_ENABLED === 'on',
       metricsToken: env.METRICS_TOKEN,
       healthIntervalMs: env.HEALTH_SAMPLE_INTERVAL_MS,

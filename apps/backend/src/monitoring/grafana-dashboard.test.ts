@@ -20,7 +20,7 @@ const exprs = dashboard.panels.flatMap((p) =>
 );
 const referenced = new Set(
   exprs.flatMap(({ expr }) =>
-    [...expr.matchAll(/\btaskdash_[a-z0-9_]+/g)].map((m) => m[0].replace(/_bucket$/, '')),
+    [...expr.matchAll(/\b(taskdash|process|nodejs)_[a-z0-9_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, '')),
   ),
 );
 

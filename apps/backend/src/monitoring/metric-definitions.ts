@@ -68,6 +68,13 @@ export function defineMetrics(registry: Registry, sources: () => MetricSources |
       'queue',
       'state',
     ]),
+    httpDuration: f.histogram(
+      'http_request_duration_seconds',
+      'HTTP requests by route template, method and status class, from arrival to the last byte.',
+      BUCKETS.latency,
+      ['method', 'route', 'status_class'],
+    ),
+    buildInfo: f.gauge('build_info', 'Always 1; its labels say which build runs.', ['version', 'revision', 'node_version']),
     alertsRaised: f.counter('alerts_raised_total', 'Alert notices published (first and repeats).', [
       'alertname',
       'repeat',

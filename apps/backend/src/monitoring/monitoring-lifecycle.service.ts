@@ -15,6 +15,7 @@ import { HealthMonitorService } from './health/health-monitor.service';
 import { MONITORING_OPTIONS } from './monitoring.module-definition';
 import type { MonitoringOptions } from './monitoring-options.types';
 import { WebsocketMetricsService } from './websocket-metrics.service';
+import { readBuildInfo } from './build-info.util';
 
 /**
  * After boot (the gateway has attached the namespace by then): installs the metric hooks in
@@ -38,6 +39,7 @@ export class MonitoringLifecycleService implements OnApplicationBootstrap, Befor
 
   onApplicationBootstrap(): void {
     if (this.options.metricsEnabled) this.installHooks();
+    this.metrics.buildInfo(readBuildInfo(this.options.buildRevision));
     this.health.start();
   }
 

@@ -21,6 +21,8 @@ export interface AlertOptions {
 export interface MonitoringOptions {
   /** Names this node in health snapshots and alerts. */
   nodeId: string;
+  /** The revision `taskdash_build_info` reports; undefined: the checkout's commit. */
+  buildRevision?: string | undefined;
   /** Off: no metric hooks in the event path and `/metrics` answers 404 (health sampling is separate). @default true */
   metricsEnabled: boolean;
   /** When set, `/metrics` wants `Authorization: Bearer <token>`. */

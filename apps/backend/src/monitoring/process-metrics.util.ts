@@ -1,5 +1,4 @@
 import { collectDefaultMetrics, Gauge, type Histogram, type Registry } from 'prom-client';
-import { METRIC_PREFIX } from './metrics.constants';
 
 // prom-client's handle/request/resource gauges: their `type` label set follows Node's internals
 // (a series appears whenever some handle type happens to exist at scrape time), and their
@@ -14,16 +13,20 @@ const REPLACED = [
 ];
 const GC_KINDS = ['major', 'minor', 'incremental', 'weakcb'];
 
-/** prom-client's default process and Node.js metrics under our prefix, with a fixed set of series. */
+/**
+ * prom-client's default process and Node.js metrics under their standard names
+ * (`process_cpu_seconds_total`, `nodejs_heap_size_used_bytes`, ...), so stock Node.js
+ * dashboards and alerts find them, with a fixed set of series.
+ */
 export function collectProcessMetrics(registry: Registry): void {
-  collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX });
-  for (const name of REPLACED) registry.removeSingleMetric(`${METRIC_PREFIX}nodejs_${name}`);
+  collectDefaultMetrics({ register: registry });
+  for (const name of REPLACED) registry.removeSingleMetric(`nodejs_${name}`);
   // GC kinds appear on their first collection; create them all up front.
-  const gc = registry.getSingleMetric(`${METRIC_PREFIX}nodejs_gc_duration_seconds`) as
+  const gc = registry.getSingleMetric('nodejs_gc_duration_seconds') as
     Histogram<'kind'> | undefined;
   for (const kind of GC_KINDS) gc?.zero({ kind });
   new Gauge({
-    name: `${METRIC_PREFIX}nodejs_active_resources`,
+    name: 'nodejs_active_resources',
     help: 'Resources (handles, requests, timers) keeping the event loop alive.',
     registers: [registry],
     collect() {

@@ -35,6 +35,7 @@ const withOther = (values: Iterable<string>): string[] => [...values, OTHER];
 const DECISIONS: ReadonlySet<string> = new Set(REPLAY_DECISIONS);
 const KINDS: ReadonlySet<string> = new Set(REVOCATION_KINDS);
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+const HTTP_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /**
  * Every Prometheus metric of the real-time layer, on the app's registry (`taskdash_` prefix,
@@ -172,6 +173,19 @@ export class WebsocketMetricsService implements PublisherObserver, FanoutObserve
 
   slowViewerAction(action: SlowViewerAction): void {
     this.m.slowViewers.inc({ action });
+  }
+
+  // ---- for the HTTP API ---------------------------------------------------------------
+
+  /** One answered request; `route` is the route's template (`/tasks/:id`), never the path. */
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    const statusClass = status >= 100 && status < 600 ? `${Math.floor(status / 100)}xx` : OTHER;
+    this.m.httpDuration.observe({ method: HTTP_METHODS.has(method) ? method : OTHER, route, status_class: statusClass }, seconds);
+  }
+
+  /** Sets `taskdash_build_info` (once, at start-up). */
+  buildInfo(info: { version: string; revision: string }): void {
+    this.m.buildInfo.set({ version: info.version, revision: info.revision, node_version: process.version }, 1);
   }
 
   // ---- for the queue bridge -----------------------------------------------------------

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Worker } from 'bullmq';
+import { MetricsTime, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { ExecutionJobData } from './execution-job.types';
 import type { JobHandlerRegistry } from './job-handler.registry';
@@ -41,6 +41,9 @@ export class ExecutionWorker {
         // execution ends as lost) within one to two lock durations after the worker died.
         lockDuration: this.options.lockMs ?? 30_000,
         stalledInterval: this.options.lockMs ?? 30_000,
+        // BullMQ's per-minute completed/failed counts (a week of them): its Prometheus export
+        // (bullmq_job_completed_total, bullmq_job_failed_total on /metrics) reads them.
+        metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
       },
     );
     this.worker.on('error', (error: Error) => this.logger.warn({ msg: 'worker error', error: error.message }));

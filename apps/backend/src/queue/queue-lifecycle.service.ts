@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { QueueDepthRegistry } from '../monitoring/health/queue-depth.registry';
 import { QueueBridge } from './bridge/queue-bridge.service';
 import { ExecutionWorker } from './execution-worker.service';
 import { ExecutionsQueue } from './executions-queue.service';
@@ -14,9 +15,12 @@ import { QUEUE_OPTIONS } from './queue.module-definition';
 export class QueueLifecycleService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('Queues');
 
+  private unregisterDepths: (() => void) | undefined;
+
   constructor(
     @Inject(QUEUE_OPTIONS) private readonly options: QueueModuleOptions,
     private readonly queue: ExecutionsQueue,
+    private readonly depths: QueueDepthRegistry,
     @Optional() private readonly worker?: ExecutionWorker,
     @Optional() private readonly bridge?: QueueBridge,
   ) {}
@@ -28,6 +32,17 @@ export class QueueLifecycleService implements OnApplicationBootstrap, BeforeAppl
     }
     this.worker?.start();
     this.bridge?.start();
+    // Job counts for health samples (taskdash_queue_depth_jobs, the QueueBacklogHigh rule)
+    // and BullMQ's own Prometheus export on /metrics. Every node reports the same queue.
+    const bull = this.queue.bull;
+    this.unregisterDepths = this.depths.register({
+      depths: async () => {
+        const counts = await bull.getJobCounts('waiting', 'active', 'delayed', 'failed');
+        const count = (state: string) => counts[state] ?? 0;
+        return [{ queue: bull.name, waiting: count('waiting'), active: count('active'), delayed: count('delayed'), failed: count('failed') }];
+      },
+      prometheus: () => bull.exportPrometheusMetrics(),
+    });
     this.logger.log({
       msg: 'job queues are on',
       queue: this.queue.name,
@@ -38,6 +53,7 @@ export class QueueLifecycleService implements OnApplicationBootstrap, BeforeAppl
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.unregisterDepths?.();
     await this.bridge?.stop();
     await this.worker?.close();
     // After the worker: its last events are in Redis and the next bridge publishes them.

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WebsocketMetricsService } from '../monitoring/websocket-metrics.service';
 import { QueueEventsService } from './queue-events.service';
 import { BridgeBatchService } from './bridge/bridge-batch.service';
 import { BridgeStateStore } from './bridge/bridge-state.store';
@@ -16,13 +17,18 @@ import { QUEUE_OPTIONS, QueueConfigurableModule } from './queue.module-definitio
 
 
 /** Wires the bridge of one queue from its parts (all plain classes, so tests can build one too). */
-export function createQueueBridge(options: QueueModuleOptions & { redis: NonNullable<QueueModuleOptions['redis']> }, queue: ExecutionsQueue, events: QueueEventsService): QueueBridge {
+export function createQueueBridge(
+  options: QueueModuleOptions & { redis: NonNullable<QueueModuleOptions['redis']> },
+  queue: ExecutionsQueue,
+  events: QueueEventsService,
+  observeLag?: (lagMs: number) => void,
+): QueueBridge {
   const { redis, keyPrefix, bridge } = options;
   const state = new BridgeStateStore(redis, keyPrefix, queue.name, bridge.lockTtlMs);
   const stream = new QueueEventStream(redis, `${bullPrefix(keyPrefix)}:${queue.name}:events`);
   const jobs = new BullJobsStore(redis, bullPrefix(keyPrefix), queue.name);
   const metrics = new QueueOverviewMetrics();
-  const batches = new BridgeBatchService(queue.name, `${keyPrefix}:${queue.name}`, stream, state, jobs, events, metrics, bridge);
+  const batches = new BridgeBatchService(queue.name, `${keyPrefix}:${queue.name}`, stream, state, jobs, events, metrics, bridge, observeLag);
   return new QueueBridge(queue, state, batches, events, metrics, bridge);
 }
 
@@ -58,12 +64,17 @@ export function createQueueBridge(options: QueueModuleOptions & { redis: NonNull
     },
     {
       provide: QueueBridge,
-      inject: [QUEUE_OPTIONS, ExecutionsQueue, QueueEventsService],
-      useFactory: (options: QueueModuleOptions, queue: ExecutionsQueue, events: QueueEventsService): QueueBridge | undefined => {
+      inject: [QUEUE_OPTIONS, ExecutionsQueue, QueueEventsService, WebsocketMetricsService],
+      useFactory: (
+        options: QueueModuleOptions,
+        queue: ExecutionsQueue,
+        events: QueueEventsService,
+        metrics: WebsocketMetricsService,
+      ): QueueBridge | undefined => {
         const { redis } = options;
         // Off without Redis, and on nodes that do not compete for the bridge lease.
         if (!redis || !options.bridge.enabled) return undefined;
-        return createQueueBridge({ ...options, redis }, queue, events);
+        return createQueueBridge({ ...options, redis }, queue, events, (lagMs) => metrics.queueBridgeLag(lagMs));
       },
     },
     QueueLifecycleService,

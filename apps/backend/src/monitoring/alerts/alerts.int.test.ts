@@ -121,7 +121,7 @@ describe('alerts on the system stream', () => {
       .filter((e) => e.type === 'system.health')
       .map((e) => e.payload as EventPayloads['system.health']);
     for (const s of samples) {
-      expect(s).toMatchObject({ postgres: { ok: true }, redis: { ok: true }, queues: [] });
+      expect(s).toMatchObject({ postgres: { ok: true }, redis: { ok: true }, queues: [{ queue: 'executions', waiting: 0, active: 0, delayed: 0, failed: 0 }] });
       expect(s.sockets).toBeGreaterThanOrEqual(1);
     }
     // The median sample; a single one may include a GC pause or cold code.

@@ -57,6 +57,8 @@ export class BridgeBatchService {
     private readonly events: QueueEventsService,
     private readonly metrics: QueueOverviewMetrics,
     private readonly options: Pick<BridgeOptions, 'coalesceMs' | 'maxBatchEntries' | 'pollMs'>,
+    /** Told, per bridged fact, how long after BullMQ recorded it the event was stored. */
+    private readonly observeLag: (lagMs: number) => void = () => undefined,
   ) {}
 
   /** Starts a leadership: forgets job states, finishes a batch left in flight; returns the position. */
@@ -119,6 +121,12 @@ export class BridgeBatchService {
       slices.push(slice);
     }
     for (const count of await Promise.all(slices)) published += count;
+    // Only for fresh batches: a resumed one's entries are as old as the outage was, which is
+    // a different figure (the lease hand-over) from the bridge's lag.
+    if (!resumed) {
+      const now = Date.now();
+      for (const fact of facts) this.observeLag(now - fact.at);
+    }
     await this.state.commit(batch.next, this.endings(facts));
     return published;
   }

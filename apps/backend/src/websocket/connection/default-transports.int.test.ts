@@ -1,4 +1,9 @@
-import { EVENTS_NAMESPACE, taskStream, type ClientToServerEvents, type ServerToClientEvents } from '@taskdash/contract';
+import {
+  EVENTS_NAMESPACE,
+  taskStream,
+  type ClientToServerEvents,
+  type ServerToClientEvents,
+} from '@taskdash/contract';
 import { io, type Socket } from 'socket.io-client';
 import { startBackendProcess, type BackendProcess } from '../../../../../test/backend-process';
 import { EventCollector, subscribe } from '../../../../../test/event-collector';
@@ -51,13 +56,17 @@ describe('a default socket.io-client', () => {
     expect((await subscribe(socket, [{ stream: taskStream(taskId) }])).ok).toBe(true);
     expect(await upgraded(socket)).toBe('websocket');
     expect((await b.http('PUT', `/tasks/${taskId}/status`, 'pia', { status: 'done' })).status).toBe(200);
-    await expectEventually(() => expect(got.all.map((e) => [e.type, e.seq])).toEqual([['task.status_changed', 2]]));
+    await expectEventually(() =>
+      expect(got.all.map((e) => [e.type, e.seq])).toEqual([['task.status_changed', 2]]),
+    );
   });
 
   it('is refused with the same codes as over WebSocket (a bad token gets token_invalid)', async () => {
     const socket = defaultClient(b.url, 'not-a-jwt');
     sockets.push(socket);
-    const error = await new Promise<Error & { data?: { code: string } }>((done) => socket.once('connect_error', done));
+    const error = await new Promise<Error & { data?: { code: string } }>((done) =>
+      socket.once('connect_error', done),
+    );
     expect(error.data?.code).toBe('token_invalid');
   });
 
@@ -66,7 +75,10 @@ describe('a default socket.io-client', () => {
     let proxy: StickyProxy;
 
     beforeAll(async () => {
-      a = await startBackendProcess({ DATABASE_URL: b.database.url, REDIS_KEY_PREFIX: b.runtime.config.redisKeyPrefix });
+      a = await startBackendProcess({
+        DATABASE_URL: b.database.url,
+        REDIS_KEY_PREFIX: b.runtime.config.redisKeyPrefix,
+      });
       proxy = await startStickyProxy([b.url, a.url]);
     });
     afterAll(async () => {
@@ -79,7 +91,8 @@ describe('a default socket.io-client', () => {
       const keys = ['client-0', 'client-1', 'client-2', 'client-3', 'client-4'];
       const onB = keys.find((key) => stickyTarget(key, 2) === 0)!;
       const onA = keys.find((key) => stickyTarget(key, 2) === 1)!;
-      const taskId = ((await b.http('POST', '/tasks', 'pia', { title: 'two nodes' })).body as { id: string }).id;
+      const taskId = ((await b.http('POST', '/tasks', 'pia', { title: 'two nodes' })).body as { id: string })
+        .id;
       const clients = [open(proxy.url, 'pia', onB), open(proxy.url, 'pia', onA)];
       const collectors = await Promise.all(
         clients.map(async (socket) => {
@@ -97,7 +110,9 @@ describe('a default socket.io-client', () => {
       }
       expect((await b.http('PUT', `/tasks/${taskId}/status`, 'pia', { status: 'blocked' })).status).toBe(200);
       for (const got of collectors) {
-        await expectEventually(() => expect(got.all.map((e) => [e.type, e.seq])).toEqual([['task.status_changed', 2]]));
+        await expectEventually(() =>
+          expect(got.all.map((e) => [e.type, e.seq])).toEqual([['task.status_changed', 2]]),
+        );
       }
     });
   });
