@@ -14,6 +14,7 @@ COPY apps/backend/package.json apps/backend/
 COPY apps/dashboard/package.json apps/dashboard/
 COPY packages/contract/package.json packages/contract/
 COPY packages/client/package.json packages/client/
+COPY packages/testkit/package.json packages/testkit/
 RUN pnpm install --frozen-lockfile
 COPY . .
 RUN pnpm prisma:generate && pnpm build

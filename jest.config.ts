@@ -27,7 +27,9 @@ const config: Config = {
   moduleNameMapper: {
     '^@taskdash/contract$': '<rootDir>/packages/contract/src/index.ts',
     '^@taskdash/client$': '<rootDir>/packages/client/src/index.ts',
+    '^@taskdash/testkit$': '<rootDir>/packages/testkit/src/index.ts',
     '^@taskdash/backend$': '<rootDir>/apps/backend/src/index.ts',
+    '^@taskdash/backend/testing$': '<rootDir>/apps/backend/src/testing.ts',
   },
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',

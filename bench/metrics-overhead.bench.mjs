@@ -31,7 +31,7 @@ import {
   stopSides,
   withoutHistogram,
 } from './fanout/fanout-meter.mjs';
-import { backendRequire, dist } from './lib/backend.mjs';
+import { backendRequire, backend } from './lib/backend.mjs';
 import { cpuSeconds } from './lib/cpu.mjs';
 import { createBenchDatabase } from './lib/database.mjs';
 import { signToken, startLauncher } from './lib/server.mjs';
@@ -159,8 +159,8 @@ async function whileScraping(url, scrapes, body) {
  */
 async function componentCosts() {
   const { Registry } = backendRequire('prom-client');
-  const { WebsocketMetricsService } = dist('monitoring/websocket-metrics.service.js');
-  const { collectProcessMetrics } = dist('monitoring/process-metrics.util.js');
+  const { WebsocketMetricsService } = backend();
+  const { collectProcessMetrics } = backend();
   const registry = new Registry();
   const metrics = new WebsocketMetricsService(registry);
   collectProcessMetrics(registry);

@@ -5,7 +5,7 @@
 // both sides see the same machine noise; tables are emptied before every round.
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { backendRequire, dist } from './lib/backend.mjs';
+import { backendRequire, backend } from './lib/backend.mjs';
 import { createBenchDatabase } from './lib/database.mjs';
 import { median, round } from './lib/stats.mjs';
 
@@ -16,7 +16,7 @@ const STREAMS = 100;
 const ROUNDS = Number(process.env.BENCH_PUBLISH_ROUNDS ?? 5);
 /** The backend's own publisher settings, with room for the whole workload at once. */
 const OPTIONS = {
-  ...dist('events/events-options.types.js').DEFAULT_EVENTS_OPTIONS.publisher,
+  ...backend().DEFAULT_EVENTS_OPTIONS.publisher,
   maxPending: 50_000,
   enqueueTimeoutMs: 30_000,
   storeTimeoutMs: 30_000,
@@ -84,10 +84,10 @@ async function runRaw(client) {
 
 export async function run() {
   const db = await createBenchDatabase();
-  const { openPostgres } = dist('database/database.factory.js');
-  const { EventStore } = dist('events/event-store.js');
-  const { EventPublisher } = dist('events/event-publisher.service.js');
-  const { databaseExecutor } = dist('events/sql-executor.js');
+  const { openPostgres } = backend();
+  const { EventStore } = backend();
+  const { EventPublisher } = backend();
+  const { databaseExecutor } = backend();
   const handle = openPostgres({ url: db.url });
   const raw = new Client({ connectionString: db.url });
   try {

@@ -18,7 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { backendRequire, dist } from './lib/backend.mjs';
+import { backendRequire, backend } from './lib/backend.mjs';
 import { createBenchDatabase } from './lib/database.mjs';
 import { median, round } from './lib/stats.mjs';
 import { cpuMeter } from './queue-bridge/cpu.mjs';
@@ -54,15 +54,15 @@ const completedEvents = (pg) => queueEvents(pg, 'job.completed');
 
 /** One round: a fresh backend and queue, JOBS queued up front, timed from worker start to the last completion. */
 async function round1(env, bridge, shape) {
-  const { loadConfig } = dist('config/app-config.js');
-  const { openRuntime, closeRuntime } = dist('app.runtime.js');
-  const { createApp } = dist('app.factory.js');
-  const { AppLogger } = dist('logging/app-logger.js');
-  const { ExecutionsQueue } = dist('queue/executions-queue.service.js');
-  const { ExecutionWorker } = dist('queue/execution-worker.service.js');
-  const { JobHandlerRegistry } = dist('queue/job-handler.registry.js');
-  const { QueueBridge } = dist('queue/bridge/queue-bridge.service.js');
-  const { EventFanout } = dist('websocket/delivery/event-fanout.service.js');
+  const { loadConfig } = backend();
+  const { openRuntime, closeRuntime } = backend();
+  const { createApp } = backend();
+  const { AppLogger } = backend();
+  const { ExecutionsQueue } = backend();
+  const { ExecutionWorker } = backend();
+  const { JobHandlerRegistry } = backend();
+  const { QueueBridge } = backend();
+  const { EventFanout } = backend();
   const prefix = `bench-qb-${randomBytes(4).toString('hex')}`;
   const config = loadConfig({
     NODE_ENV: 'production',

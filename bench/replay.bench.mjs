@@ -2,7 +2,7 @@
 // the real publisher before the server starts); one client reconnects with its old
 // position, again and again, and we time subscribe-emit to the arrival of the last one.
 import { randomUUID } from 'node:crypto';
-import { dist } from './lib/backend.mjs';
+import { backend } from './lib/backend.mjs';
 import { createBenchDatabase } from './lib/database.mjs';
 import { signToken, startBackend } from './lib/server.mjs';
 import { percentile, round } from './lib/stats.mjs';
@@ -15,11 +15,11 @@ const CYCLE = ['todo', 'in_progress', 'done'];
 
 /** Creates the task (the reader a member) and stores MISSED events on its stream. */
 async function seed(url) {
-  const { openPostgres } = dist('database/database.factory.js');
-  const { EventStore } = dist('events/event-store.js');
-  const { EventPublisher } = dist('events/event-publisher.service.js');
-  const { prismaExecutor } = dist('events/sql-executor.js');
-  const { DEFAULT_EVENTS_OPTIONS } = dist('events/events-options.types.js');
+  const { openPostgres } = backend();
+  const { EventStore } = backend();
+  const { EventPublisher } = backend();
+  const { prismaExecutor } = backend();
+  const { DEFAULT_EVENTS_OPTIONS } = backend();
   const handle = openPostgres({ url });
   try {
     const task = await handle.prisma.task.create({

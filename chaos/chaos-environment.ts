@@ -4,8 +4,8 @@ import { startBackendProcess, type BackendProcess } from '../test/backend-proces
 import { ChaosDatabase } from './chaos-database';
 import { ChaosRedis } from './chaos-redis';
 import { ChaosWorker } from './chaos-worker';
-import { rssMb } from './chaos.util';
-import { FaultProxy } from './fault.proxy';
+import { freePort, rssMb } from './chaos.util';
+import { FaultProxy } from '@taskdash/testkit';
 
 const JWT_SECRET = 'chaos-harness-secret-0123456789abcdef';
 
@@ -40,7 +40,7 @@ export class ChaosEnvironment {
   ) {}
 
   static async start(env: Record<string, string> = {}): Promise<ChaosEnvironment> {
-    const redis = new ChaosRedis(6390 + Math.floor(Math.random() * 2000));
+    const redis = new ChaosRedis(await freePort());
     await redis.start();
     const redisProxy = await new FaultProxy({ host: '127.0.0.1', port: redis.port }).start();
     const database = await ChaosDatabase.create(randomUUID().replace(/-/g, '').slice(0, 12));

@@ -7,7 +7,9 @@ import { waitFor } from './chaos.util';
 
 /**
  * A Redis of the harness's own, on its own port with AOF on and DEBUG enabled, so it can be
- * restarted, killed, frozen and slept at will. Never the shared Redis on 6379.
+ * restarted, killed, frozen and slept at will. Never the shared Redis on 6379, nor anyone
+ * else's: the port is one the OS reported free, and after every start the server that
+ * answers must report our child's pid, or the harness stops before sending it anything.
  */
 export class ChaosRedis {
   private child: ChildProcess | undefined;
@@ -26,7 +28,13 @@ export class ChaosRedis {
       { stdio: 'ignore' },
     );
     this.child = child;
-    await waitFor(async () => (await this.command('PING')).startsWith('+PONG'), 10_000, 'redis up');
+    await waitFor(async () => (await this.send('PING')).startsWith('+PONG'), 10_000, 'redis up');
+    const info = await this.send('INFO server');
+    const pid = /process_id:(\d+)/.exec(info)?.[1];
+    if (Number(pid) !== child.pid) {
+      await this.signal('SIGKILL');
+      throw new Error(`port ${this.port} is answered by another Redis (pid ${pid ?? '?'}, ours ${child.pid}); refusing to use it`);
+    }
   }
 
   /** SIGTERM (Redis writes its AOF and exits) and wait. */
@@ -46,8 +54,17 @@ export class ChaosRedis {
     this.child?.kill('SIGCONT');
   }
 
-  /** One command in inline form over a fresh connection; resolves with the raw reply. */
-  command(line: string, timeoutMs = 2000): Promise<string> {
+  /**
+   * One command in inline form over a fresh connection; resolves with the raw reply. Only
+   * while our own server runs: a stopped one's port may belong to someone else by now.
+   */
+  async command(line: string, timeoutMs = 2000): Promise<string> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) throw new Error(`chaos Redis on ${this.port} is not running; not sending ${line}`);
+    return this.send(line, timeoutMs);
+  }
+
+  private send(line: string, timeoutMs = 2000): Promise<string> {
     return new Promise((resolve) => {
       const socket = connect({ host: '127.0.0.1', port: this.port });
       let reply = '';

@@ -1,5 +1,6 @@
 import type { EventEnvelope } from '../packages/contract/src';
 import { RealtimeClient } from '../packages/client/src';
+import { WireTap } from './wire.tap';
 
 export interface Received {
   seq: number;
@@ -11,7 +12,9 @@ export interface Received {
 /**
  * One dashboard client through the real client package (`RealtimeClient`, which resumes
  * and de-duplicates by itself). It records what the app would see: every delivered event
- * per stream, every reload notice and how long each reconnect took.
+ * per stream, every reload notice and how long each reconnect took; and, below the client
+ * library, every raw protocol message both ways (`tap`), which is what the wire checker
+ * judges against the store.
  */
 export class ChaosClient {
   readonly received = new Map<string, Received[]>();
@@ -26,6 +29,7 @@ export class ChaosClient {
   readonly startSeq = new Map<string, number>();
   private offlineSince: number | undefined;
   readonly client: RealtimeClient;
+  readonly tap: WireTap;
 
   constructor(
     readonly url: string,
@@ -39,6 +43,7 @@ export class ChaosClient {
       reconnection: { delayMs: 100, delayMaxMs: 2000 },
       ackTimeoutMs: 15_000,
     });
+    this.tap = new WireTap(this.client.socket);
     for (const stream of streams) this.received.set(stream, []);
     this.client.on('event', (event) => this.record(event));
     this.client.on('reload', (notice) => this.reloads.push(`${notice.stream}:${notice.reason}`));

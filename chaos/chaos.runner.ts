@@ -4,7 +4,9 @@ import { ChaosEnvironment } from './chaos-environment';
 import { ChaosProducer } from './chaos.producer';
 import { prng, sleep, waitFor } from './chaos.util';
 import type { Workload, WorkloadContext, WorkloadVerdict } from './chaos.workload';
-import { FaultProxy } from './fault.proxy';
+import { FaultProxy } from '@taskdash/testkit';
+import { checkWire, wireFailures, type WireVerdict } from './wire.checker';
+import type { RecoveryFailure } from '../packages/contract/src';
 
 /** Sizes of a run: `full` is the issue's size, `ci` the reduced one. */
 export interface ChaosSize {
@@ -25,6 +27,8 @@ export interface ChaosSize {
   minJobs: number;
   /** Agent executions running at once when a node is drained or killed. */
   executions: number;
+  /** How long the run waits for clients to catch up before judging. @default 45 s (full: 120 s) */
+  catchUpMs?: number;
 }
 
 export const CI_SIZE: ChaosSize = { full: false, streams: 10, clients: 20, streamsPerClient: 3, events: 800, workers: 4, perWorkerRate: 60, fuzzCases: 1500, churnCycles: 500, soakMs: 6000, soakKillEveryMs: 2000, jobsPerSecond: 4, minJobs: 20, executions: 8 };
@@ -50,6 +54,8 @@ export interface FaultContext {
   producer: Pick<ChaosProducer, 'pause' | 'resume'>;
   /** Figures a scenario adds to its row. */
   notes: Record<string, number | string>;
+  /** The task streams the producer writes and the clients watch. */
+  streams: readonly string[];
 }
 
 export interface Scenario {
@@ -61,6 +67,12 @@ export interface Scenario {
   slowClient?: boolean;
   /** Work of its own across the fault (jobs, executions), with its own check. */
   workload?: (ctx: WorkloadContext) => Workload;
+  /**
+   * The fault makes the server refuse resumption with this reason on purpose: the run then
+   * requires clients told so, and judges loss on the wire, where what they were told to
+   * reload is allowed.
+   */
+  expectRefusal?: RecoveryFailure;
   fault(ctx: FaultContext): Promise<void>;
 }
 
@@ -71,6 +83,8 @@ export interface ScenarioResult extends Verdict {
   peakRssMb: number;
   durationS: number;
   notes: Record<string, number | string>;
+  /** The raw-wire verdict against the events table (absent when the run never produced). */
+  wire?: WireVerdict;
   error?: string;
   passed: boolean;
 }
@@ -115,7 +129,7 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
     // Right before the fault, so that the fault finds the workload mid-run.
     workload = scenario.workload?.({ env, size, random, notes });
     await workload?.start();
-    const ctx: FaultContext = { env, size, random, ms: (full, ci) => (size.full ? full : ci), slow, producer: p, notes };
+    const ctx: FaultContext = { env, size, random, ms: (full, ci) => (size.full ? full : ci), slow, producer: p, notes, streams };
     const faultStart = Date.now();
     await scenario.fault(ctx);
     notes.faultS = Math.round((Date.now() - faultStart) / 100) / 10;
@@ -124,7 +138,9 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
     await producer.stop();
     clearInterval(progress);
     notes.httpFailures = producer.failures;
-    await waitFor(() => missing(p, clients) === 0, size.full ? 120_000 : 45_000, 'clients caught up').catch((e: Error) => log(e.message));
+    // After a refusal the producer's events before the new position never arrive: wait for the wire instead.
+    const caughtUp = scenario.expectRefusal ? async () => (await wireVerdict(env, streams, clients)).lost === 0 : () => missing(p, clients) === 0;
+    await waitFor(caughtUp, size.catchUpMs ?? (size.full ? 120_000 : 45_000), 'clients caught up').catch((e: Error) => log(e.message));
     workloadVerdict = await workload?.finish();
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
@@ -135,6 +151,23 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
   await workload?.close().catch((e: Error) => log(`${scenario.name}: closing the workload: ${e.message}`));
   const verdict = producer ? check(producer, clients) : check(new ChaosProducer(() => [], '', [], random, 0), []);
   if (workloadVerdict) addVerdict(verdict, workloadVerdict, notes);
+  // The raw wire against the events table: below RealtimeClient's de-duplication, every
+  // stored event (acknowledged or not) owed to every subscribed client.
+  let wireResult: WireVerdict | undefined;
+  if (producer) {
+    const wire = await wireVerdict(env, producer.streams, clients).catch((e: Error) => e);
+    if (!(wire instanceof Error)) wireResult = wire;
+    if (wire instanceof Error) {
+      notes.failed = notes.failed === undefined ? `wire check: ${wire.message}` : `${notes.failed}; wire check: ${wire.message}`;
+    } else {
+      notes.wire = describeWire(wire);
+      if (scenario.expectRefusal) judgeRefusal(scenario.expectRefusal, verdict, wire, clients, notes);
+      if (wireFailures(wire) > 0) {
+        notes.failed = notes.failed === undefined ? `wire: ${notes.wire}` : `${notes.failed}; wire: ${notes.wire}`;
+        verdict.examples.push(...wire.examples.slice(0, Math.max(0, 20 - verdict.examples.length)));
+      }
+    }
+  }
   const crashes = [...env.crashes];
   const peakRssMb = env.peakRssMb;
   clients.forEach((client) => client.close());
@@ -142,8 +175,26 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
   await env.close();
   const passed =
     !error && verdict.lost === 0 && verdict.duplicated === 0 && verdict.reordered === 0 && verdict.unexpected === 0 && crashes.length === 0 && notes.failed === undefined;
-  return { name: scenario.name, seed, ...verdict, crashes, peakRssMb, durationS: Math.round((Date.now() - started) / 1000), notes, error, passed };
+  return { name: scenario.name, seed, ...verdict, crashes, peakRssMb, durationS: Math.round((Date.now() - started) / 1000), notes, wire: wireResult, error, passed };
 }
+
+async function wireVerdict(env: ChaosEnvironment, streams: readonly string[], clients: readonly ChaosClient[]): Promise<WireVerdict> {
+  const stored = await env.database.everStored(streams);
+  return checkWire(stored, clients.map((client) => ({ streams: client.streams, startSeq: client.startSeq, connections: client.tap.connections })));
+}
+
+/** A refusal scenario passes when clients were told the reason and the wire lost nothing else. */
+function judgeRefusal(reason: RecoveryFailure, verdict: Verdict, wire: WireVerdict, clients: readonly ChaosClient[], notes: Record<string, number | string>): void {
+  const told = clients.flatMap((client) => client.reloads).filter((reload) => reload.endsWith(`:${reason}`)).length;
+  notes.refused = told;
+  notes.producerMissed = verdict.lost;
+  verdict.lost = wire.lost;
+  if (told === 0) notes.failed = `no client was told ${reason}`;
+  else if (wire.reloaded === 0) notes.failed = `told ${reason}, but nothing was missing`;
+}
+
+const describeWire = (w: WireVerdict): string =>
+  `events=${w.events} conns=${w.connections} dup=${w.duplicated} reord=${w.reordered} gaps=${w.gaps} replay=${w.replayMismatch} unexp=${w.unexpected} mismatch=${w.mismatched} afterRevoke=${w.afterRevoke} lost=${w.lost} reloaded=${w.reloaded}`;
 
 /** The workload's figures count like the producer's: one row per scenario. */
 function addVerdict(verdict: Verdict, extra: WorkloadVerdict, notes: Record<string, number | string>): void {

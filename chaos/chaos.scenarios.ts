@@ -3,6 +3,7 @@ import { fuzzFrames, hostileFrames } from './hostile.input';
 import type { Scenario } from './chaos.runner';
 import { sleep } from './chaos.util';
 import { drainNode, killNode } from './node.faults';
+import { REFUSAL_SCENARIOS } from './refusal.scenarios';
 import { WORKLOAD_SCENARIOS } from './workload.scenarios';
 
 const healthy = async (url: string) => (await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(2000) })).status === 200;
@@ -91,6 +92,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'node-drain', fault: async ({ env, notes }) => drainNode(env, notes) },
   { name: 'node-kill9', fault: async ({ env, notes }) => killNode(env, notes) },
   ...WORKLOAD_SCENARIOS,
+  ...REFUSAL_SCENARIOS,
   {
     name: 'slow-client',
     slowClient: true,

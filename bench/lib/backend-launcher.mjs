@@ -6,18 +6,18 @@
 //   fan-out benchmark measures storing and fanning out rather than an HTTP request path;
 // - `memory`, `sockets`: what the server holds, for the connection benchmarks.
 // Started by `startLauncher` (lib/server.mjs).
-import { backendRequire, dist } from './backend.mjs';
+import { backend, backendRequire } from './backend.mjs';
 import { memoryNow, nextStatusChange, runAtRate } from './rate-ticker.mjs';
 import { round } from './stats.mjs';
 import { serveWorker } from './worker.mjs';
 
 backendRequire('reflect-metadata');
-const { createApp } = dist('app.factory.js');
-const { closeRuntime, openRuntime } = dist('app.runtime.js');
-const { ConfigError, loadConfig } = dist('config/app-config.js');
-const { AppLogger } = dist('logging/app-logger.js');
-const { EventPublisher } = dist('events/event-publisher.service.js');
-const { ConnectionManagerService } = dist('websocket/connection/connection-manager.service.js');
+const { createApp } = backend();
+const { closeRuntime, openRuntime } = backend();
+const { ConfigError, loadConfig } = backend();
+const { AppLogger } = backend();
+const { EventPublisher } = backend();
+const { ConnectionManagerService } = backend();
 
 let app;
 let runtime;

@@ -12,10 +12,12 @@ export const backendRequire = createRequire(new URL('../../apps/backend/package.
 /** Resolves root devDependencies (socket.io-client). */
 export const rootRequire = createRequire(new URL('../../package.json', import.meta.url));
 
-/** `dist/<path>` of the backend, e.g. `events/event-store.js`. */
-export function dist(path) {
-  const file = fileURLToPath(new URL(`../../apps/backend/dist/${path}`, import.meta.url));
-  if (!existsSync(file))
-    throw new Error(`${file} is missing: run \`pnpm -s build\` (pnpm bench does it for you)`);
-  return backendRequire(file);
+/**
+ * The compiled backend's one entry point for harnesses (`@taskdash/backend/testing`: the app
+ * factory and runtime, the store, the publisher, the queue's parts), never its internal paths.
+ */
+export function backend() {
+  if (!existsSync(fileURLToPath(new URL('../../apps/backend/dist/testing.js', import.meta.url))))
+    throw new Error('apps/backend/dist is missing: run `pnpm -s build` (pnpm bench does it for you)');
+  return backendRequire('@taskdash/backend/testing');
 }

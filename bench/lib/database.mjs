@@ -1,6 +1,6 @@
 // A fresh, migrated database per benchmark, dropped afterwards.
 import { randomBytes } from 'node:crypto';
-import { backendRequire, dist } from './backend.mjs';
+import { backend, backendRequire } from './backend.mjs';
 
 const { Client } = backendRequire('pg');
 
@@ -33,8 +33,8 @@ export async function createBenchDatabase() {
   const url = withDatabase(ADMIN_URL, name);
   const drop = () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   try {
-    const { openPostgres } = dist('database/database.factory.js');
-    const { migrate } = dist('database/migrator.js');
+    const { openPostgres } = backend();
+    const { migrate } = backend();
     const handle = openPostgres({ url, poolSize: 1 });
     const session = await handle.openSession();
     try {

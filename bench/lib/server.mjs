@@ -2,7 +2,7 @@
 // as in production (`node apps/backend/dist/main.js`, `startBackend`), or booted the same
 // way by lib/backend-launcher.mjs, which also takes commands over IPC (`startLauncher`).
 import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { freePort, waitFor } from '@taskdash/testkit';
 import { BACKEND_MAIN, ROOT, backendRequire } from './backend.mjs';
 import { startWorker } from './worker.mjs';
 
@@ -15,33 +15,17 @@ export function signToken(sub, role = 'user') {
   return jwt.sign({ sub, role }, JWT_SECRET, { algorithm: 'HS256', expiresIn: 3600 });
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export { freePort };
 
 /** Polls `/health/ready` until it answers 200 (30 s at most). */
-async function waitReady(url, exitCode = () => undefined) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (exitCode() !== undefined) throw new Error(`backend exited during start-up (${exitCode()})`);
-    try {
-      const response = await globalThis.fetch(`${url}/health/ready`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('backend did not become ready within 30 s');
-    await sleep(100);
-  }
+function waitReady(url, exitCode = () => undefined) {
+  return waitFor(
+    async () => (await globalThis.fetch(`${url}/health/ready`)).status === 200,
+    30_000,
+    'the backend to be ready',
+    100,
+    () => (exitCode() !== undefined ? `it exited during start-up (${exitCode()})` : undefined),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 export { RealtimeClient } from './realtime.client';
+export type { RealtimeSocket } from './connection.supervisor';
 export { DEFAULT_RECONNECTION, DEFAULT_TOKEN_REFRESH } from './realtime-client.options';
 export type {
   RealtimeClientOptions,

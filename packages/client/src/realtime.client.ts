@@ -10,7 +10,7 @@ import {
 } from '@taskdash/contract';
 import { request } from './ack-request.util';
 import { chunk } from './chunk.util';
-import { ConnectionSupervisor } from './connection.supervisor';
+import { ConnectionSupervisor, type RealtimeSocket } from './connection.supervisor';
 import { isEnvelope } from './envelope.util';
 import { ListenerRegistry } from './listener.registry';
 import { resolveRealtimeClientOptions, type RealtimeClientOptions } from './realtime-client.options';
@@ -84,6 +84,14 @@ export class RealtimeClient {
     socket.on('access_revoked', (notice) => this.onAccessRevoked(notice));
     socket.on('output_skipped', (notice) => this.onOutputSkipped(notice));
     socket.on('error', (error) => this.listeners.emit('error', RealtimeException.from(error)));
+  }
+
+  /**
+   * The underlying socket.io-client socket, for diagnostics only (a wire tap, a debugger):
+   * emitting on it or removing its listeners breaks the client.
+   */
+  get socket(): RealtimeSocket {
+    return this.supervisor.socket;
   }
 
   /** The connection state; `on('state')` reports every change. */

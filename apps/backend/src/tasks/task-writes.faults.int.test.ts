@@ -1,4 +1,4 @@
-import { FaultProxy } from '../../../../chaos/fault.proxy';
+import { FaultProxy } from '@taskdash/testkit';
 import { expectEventually } from '../../../../test/eventually';
 import { startTestApp, type TestApp } from '../../../../test/test-app';
 import { createTestDatabase, type TestDatabase } from '../../../../test/test-database';

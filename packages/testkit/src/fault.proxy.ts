@@ -95,13 +95,12 @@ export class FaultProxy {
         return;
       }
       from.pause();
-      chain = chain
-        .then(async () => {
-          await sleep(wait + throttle);
-          while (this.mode === 'blackhole' && this.pairs.has(pair)) await sleep(20);
-          if (!to.destroyed) to.write(chunk);
-          if (this.mode !== 'blackhole' && this.pairs.has(pair)) from.resume();
-        });
+      chain = chain.then(async () => {
+        await sleep(wait + throttle);
+        while (this.mode === 'blackhole' && this.pairs.has(pair)) await sleep(20);
+        if (!to.destroyed) to.write(chunk);
+        if (this.mode !== 'blackhole' && this.pairs.has(pair)) from.resume();
+      });
     });
   }
 
