@@ -37,5 +37,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# SIGTERM drains: readiness turns 503, sockets close, pending events are stored.
+# SIGTERM drains: readiness answers 503 for DRAIN_READINESS_DELAY_MS (5 s with NODE_ENV=production)
+# while the node still serves, then sockets close, the listener closes, pending events are stored.
 CMD ["node", "apps/backend/dist/main.js"]

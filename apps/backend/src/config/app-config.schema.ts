@@ -116,6 +116,14 @@ export const EnvSchema = z
     MAX_OUTGOING_BYTES: int(16_384, 1024 * 1024 * 1024).default(1_048_576),
     /** Seconds over which a drain (SIGTERM) spreads its disconnects. @default 5 */
     DRAIN_SPREAD_SEC: int(0, 600).default(5),
+    /**
+     * On SIGTERM, how long readiness answers 503 `draining` while the node still accepts and
+     * serves every request, before its sockets drain and its listener closes, in ms. Set it
+     * above the load balancer's health-check interval × unhealthy threshold, so that no request
+     * is sent here after the listener closed. Counts towards SHUTDOWN_TIMEOUT_SEC. Outside
+     * production it is 0, so Ctrl-C and test runs stop at once. @default 5000 in production, 0 otherwise
+     */
+    DRAIN_READINESS_DELAY_MS: int(0, 600_000).optional(),
     /** Engine.IO heartbeat interval and timeout, in ms: a dead peer is dropped within their sum. @default 20000 / 15000 */
     PING_INTERVAL_MS: int(1000, 600_000).default(20_000),
     PING_TIMEOUT_MS: int(1000, 600_000).default(15_000),
@@ -203,10 +211,33 @@ export const EnvSchema = z
       // Otherwise the slow-consumer sweep closes a slow viewer before its output can be skipped.
       ctx.addIssue({ code: 'custom', path: ['VIEWER_MAX_BUFFER_BYTES'], message: 'must be below MAX_OUTGOING_BYTES' });
     }
+    const readinessDelayMs = drainReadinessDelayMs(env);
+    // The shutdown deadline counts from SIGTERM: past it the process exits before it drained.
+    // (This runs on invalid values too, which already have their own problem: skip those.)
+    if (readinessDelayMs <= 600_000 && env.SHUTDOWN_TIMEOUT_SEC >= 1 && readinessDelayMs >= env.SHUTDOWN_TIMEOUT_SEC * 1000) {
+      const which = env.DRAIN_READINESS_DELAY_MS === undefined ? ' (its production default)' : '';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DRAIN_READINESS_DELAY_MS'],
+        message: `must be below SHUTDOWN_TIMEOUT_SEC: ${readinessDelayMs} ms${which} is not below ${env.SHUTDOWN_TIMEOUT_SEC} s`,
+      });
+    }
     if (env.NODE_ENV === 'production' && env.ALLOWED_ORIGINS.includes('*')) {
       ctx.addIssue({ code: 'custom', path: ['ALLOWED_ORIGINS'], message: 'must not be * in production' });
     }
   });
+
+/**
+ * DRAIN_READINESS_DELAY_MS, or its default: 5 s in production. That covers health checks
+ * that take a node out within 5 s (every 2 s with 2 failures, every second with 3), and
+ * Kubernetes, which removes a terminating pod from its endpoints as it sends SIGTERM but
+ * needs a few seconds until every proxy knows (the usual `preStop: sleep 5`); and it is well
+ * within SHUTDOWN_TIMEOUT_SEC (30 s) and Kubernetes' grace period (30 s). 0 elsewhere, so
+ * Ctrl-C in development and backends stopped by tests stop at once.
+ */
+export function drainReadinessDelayMs(env: { NODE_ENV: string; DRAIN_READINESS_DELAY_MS?: number | undefined }): number {
+  return env.DRAIN_READINESS_DELAY_MS ?? (env.NODE_ENV === 'production' ? 5000 : 0);
+}
 
 export type Env = z.infer<typeof EnvSchema>;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];

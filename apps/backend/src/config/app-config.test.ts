@@ -102,6 +102,15 @@ const INVALID: Record<string, Array<Record<string, string>>> = {
   ALERT_REPEAT_INTERVAL_MS: [{ ALERT_REPEAT_INTERVAL_MS: '999' }],
   MAX_OUTGOING_BYTES: [{ MAX_OUTGOING_BYTES: '16383' }],
   DRAIN_SPREAD_SEC: [{ DRAIN_SPREAD_SEC: '601' }, { DRAIN_SPREAD_SEC: '-1' }],
+  DRAIN_READINESS_DELAY_MS: [
+    { DRAIN_READINESS_DELAY_MS: '-1' },
+    { DRAIN_READINESS_DELAY_MS: '600001' },
+    { DRAIN_READINESS_DELAY_MS: '1.5' },
+    // The shutdown deadline counts from SIGTERM; the delay must leave room for the rest.
+    { DRAIN_READINESS_DELAY_MS: '30000' },
+    { DRAIN_READINESS_DELAY_MS: '3000', SHUTDOWN_TIMEOUT_SEC: '3' },
+    { NODE_ENV: 'production', JWT_SECRET: SECRET, SHUTDOWN_TIMEOUT_SEC: '5' },
+  ],
   PING_INTERVAL_MS: [{ PING_INTERVAL_MS: '999' }, { PING_INTERVAL_MS: '600001' }],
   PING_TIMEOUT_MS: [{ PING_TIMEOUT_MS: '999' }],
   SOCKET_TRANSPORTS: [{ SOCKET_TRANSPORTS: 'websocket,long-polling' }, { SOCKET_TRANSPORTS: ',' }],
@@ -209,6 +218,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, LOG_FORMAT: 'pretty' }).log.format).toBe(
       'pretty',
     );
+  });
+
+  it('keeps readiness at 503 for 5 s on SIGTERM in production, and not at all elsewhere, unless DRAIN_READINESS_DELAY_MS says', () => {
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).drainReadinessDelayMs).toBe(5000);
+    expect(loadConfig({}).drainReadinessDelayMs).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'test' }).drainReadinessDelayMs).toBe(0);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, DRAIN_READINESS_DELAY_MS: '0' }).drainReadinessDelayMs).toBe(0);
+    expect(loadConfig({ DRAIN_READINESS_DELAY_MS: '29999' }).drainReadinessDelayMs).toBe(29_999);
   });
 
   it('treats empty strings as unset, so defaults apply', () => {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DEFAULT_ALERT_RULES, type AlertRule } from '../monitoring/alerts/alert-rule.schema';
 import { CLAUDE_PROFILE, claudeProfile, type ExecutionProfile } from '../executions/execution-profile.schema';
-import { EnvSchema, type Env, type JwtAlgorithm } from './app-config.schema';
+import { drainReadinessDelayMs, EnvSchema, type Env, type JwtAlgorithm } from './app-config.schema';
 
 /** Development secret used only when no JWT_SECRET is set outside production. */
 export const DEV_JWT_SECRET = 'taskdash-development-secret-do-not-use-in-production';
@@ -43,6 +43,9 @@ export interface AppConfig {
     transports: Array<'websocket' | 'polling'>;
   };
   log: { level: Env['LOG_LEVEL']; format: 'json' | 'pretty' };
+  /** On SIGTERM, readiness answers 503 this long before sockets drain and the listener closes. */
+  drainReadinessDelayMs: number;
+  /** The whole shutdown, from SIGTERM (the readiness delay included). */
   shutdownTimeoutMs: number;
   /** Health sampling, alerts and Prometheus metrics (monitoring/). */
   monitoring: {
@@ -152,6 +155,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       transports: env.SOCKET_TRANSPORTS,
     },
     log: { level: env.LOG_LEVEL, format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty') },
+    drainReadinessDelayMs: drainReadinessDelayMs(env),
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SEC * 1000,
     monitoring: {
       nodeId: env.NODE_ID ?? `${hostname()}:${process.pid}`,
