@@ -84,6 +84,7 @@ const INVALID: Record<string, Array<Record<string, string>>> = {
     { QUEUE_OVERVIEW_INTERVAL_MS: '-1' },
     { QUEUE_OVERVIEW_INTERVAL_MS: '3600001' },
   ],
+  BUILD_REVISION: [{ BUILD_REVISION: 'abc def' }, { BUILD_REVISION: 'x'.repeat(65) }],
   NODE_ID: [{ NODE_ID: 'node 1' }, { NODE_ID: 'x'.repeat(129) }],
   METRICS_ENABLED: [{ METRICS_ENABLED: 'true' }],
   METRICS_TOKEN: [{ METRICS_TOKEN: 'x'.repeat(15) }],
