@@ -20,10 +20,13 @@ import { startWorker } from './lib/worker.mjs';
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 10_000);
 const PER_PROC = 2500;
 const WARMUP = 200;
-const LANES = 40; // connections in flight per client process
+const LANES = Number(process.env.BENCH_SOCKETS_LANES ?? 40); // connections in flight per client process
 const IDLE_MS = 2000;
 const TARGET_RATIO = 1.3;
 const ROUNDS = Number(process.env.BENCH_SOCKETS_ROUNDS ?? 3);
+// BENCH_SOCKETS_CPU_PROFILE_DIR: both servers write a V8 CPU profile there when they exit.
+const PROFILE_DIR = process.env.BENCH_SOCKETS_CPU_PROFILE_DIR;
+const profiled = (name) => (PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}/${name}`] : []);
 
 const log = (line) => console.error(`  ${line}`);
 const mb = (bytes) => round(bytes / 1048576, 1);
@@ -139,11 +142,11 @@ export async function run() {
     for (let r = 0; r < ROUNDS; r++) {
       // Fresh servers every round: a server that held 10,000 sockets keeps the freed pages,
       // so a second round on it starts from a baseline that already contains them.
-      const bare = startWorker('fanout/bare-server.mjs', { name: `bare-server-${r}`, execArgv: ['--expose-gc'] });
+      const bare = startWorker('fanout/bare-server.mjs', { name: `bare-server-${r}`, execArgv: ['--expose-gc', ...profiled('bare')] });
       let backend;
       try {
         const { port } = await bare.call('listen');
-        backend = await startLauncher(db.url, {}, { name: `real-server-${r}`, gc: true });
+        backend = await startLauncher(db.url, {}, { name: `real-server-${r}`, gc: true, execArgv: profiled('real') });
         // New users every round, so each round connects first-time users (the worst case).
         const users = Array.from({ length: SOCKETS }, (_, i) => `conn-user-${r}-${i}`);
         const warmUsers = Array.from({ length: WARMUP }, (_, i) => `conn-warm-${r}-${i}`);

@@ -1,5 +1,6 @@
 import type { EventEnvelope, EventType } from '@taskdash/contract';
 import type { EventTx } from './event-transactions.service';
+import { MicroBatcher } from '../common/micro-batcher';
 import type { SqlExecutor } from './sql-executor';
 
 /** An event accepted by the publisher but not stored yet. */
@@ -171,20 +172,44 @@ export class EventStore {
     return rows.map(toHead);
   }
 
-  /** The head of a stream, creating an empty stream (with its epoch) if it does not exist yet. */
-  async ensureHead(stream: string): Promise<StreamHead> {
-    // Read first: the stream almost always exists, and a read takes no lock and writes nothing.
-    const [existing] = await this.heads([stream]);
-    if (existing) return existing;
-    await this.sql.query(
-      `INSERT INTO event_streams (name, epoch) VALUES ($1, gen_random_uuid()) ON CONFLICT (name) DO NOTHING`,
-      [stream],
-    );
-    const [head] = await this.heads([stream]);
-    if (!head) throw new Error(`stream ${stream} vanished`);
-    return head;
+  /**
+   * The head of a stream, creating an empty stream (with its epoch) if it does not exist yet.
+   * Concurrent calls of one turn of the event loop share one statement (a node subscribing
+   * thousands of sockets at once: each joins its `user:` stream).
+   */
+  ensureHead(stream: string): Promise<StreamHead> {
+    return this.headLoader.load(stream);
+  }
+
+  private readonly headLoader = new MicroBatcher<string, StreamHead>((streams) => this.ensureHeads(streams));
+
+  /** `ensureHead` for many streams in one statement; reads first, inserts only what is missing. */
+  private async ensureHeads(streams: string[]): Promise<Map<string, StreamHead>> {
+    // The plain SELECT sees the rows as they were when the statement began, so together with
+    // what the INSERT returns it names every stream once. A stream another transaction created
+    // after that moment is in neither (our INSERT found it and did nothing): read again.
+    const rows = await this.sql.query<HeadRow>(ENSURE_HEADS_SQL, [streams], 'ensure_heads');
+    const heads = new Map(rows.map((row) => [row.name, toHead(row)]));
+    const missing = streams.filter((stream) => !heads.has(stream));
+    if (missing.length > 0) for (const head of await this.heads(missing)) heads.set(head.name, head);
+    return heads;
   }
 }
+
+const ENSURE_HEADS_SQL = `
+  WITH wanted AS (SELECT DISTINCT unnest($1::text[]) AS name),
+  existing AS (
+    SELECT s.name, s.last_seq, s.first_seq, s.epoch FROM event_streams s JOIN wanted w ON w.name = s.name
+  ),
+  created AS (
+    INSERT INTO event_streams (name, epoch)
+    SELECT w.name, gen_random_uuid() FROM wanted w WHERE w.name NOT IN (SELECT name FROM existing)
+    ON CONFLICT (name) DO NOTHING
+    RETURNING name, last_seq, first_seq, epoch
+  )
+  SELECT name, last_seq, first_seq, epoch::text AS epoch FROM existing
+  UNION ALL
+  SELECT name, last_seq, first_seq, epoch::text AS epoch FROM created`;
 
 function toHead(row: HeadRow): StreamHead {
   return { name: row.name, lastSeq: toNumber(row.last_seq), firstSeq: toNumber(row.first_seq), epoch: row.epoch };
