@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { ErrorCode } from '@taskdash/contract';
-import { MicroBatcher } from '../common/micro-batcher';
+import { MicroBatcher } from '../database/micro-batcher';
 import { DATABASE, PRISMA, type DatabaseHandle } from '../database/database.types';
 import { databaseExecutor, type SqlExecutor } from '../events/sql-executor';
 import type { PrismaClient } from '../generated/prisma/client';

@@ -1,6 +1,6 @@
 import type { EventEnvelope, EventType } from '@taskdash/contract';
 import type { EventTx } from './event-transactions.service';
-import { MicroBatcher } from '../common/micro-batcher';
+import { MicroBatcher } from '../database/micro-batcher';
 import type { SqlExecutor } from './sql-executor';
 
 /** An event accepted by the publisher but not stored yet. */
