@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { EventEnvelope, EventPayloads, ExecutionSnapshot, OutputSkippedNotice, StreamControlAck, StreamControlRequest } from '@taskdash/contract';
 import { subscribe } from '../../../../../test/event-collector';
+import { expectEventually } from '../../../../../test/eventually';
 import type { TestSocket } from '../../../../../test/test-app';
 import { decodeOutput } from '../output/output-encoding.util';
 
@@ -100,14 +101,23 @@ export class ExecutionRecorder {
     socket.on('output_skipped', (notice) => this.skipped.push(notice));
   }
 
-  /** Subscribes so that the whole stream arrives, even events published before the subscription. */
+  /**
+   * Subscribes so that the whole stream arrives, even events published before the
+   * subscription. Resolves once the replayed events the answer promised have arrived: live
+   * events (the end of the run among them) may come first, while the replay still reads.
+   */
   async fromStart(): Promise<void> {
     const live = await subscribe(this.socket, [{ stream: this.stream }]);
     const result = live.ok ? live.results[0] : undefined;
     if (!result?.ok) throw new Error(`subscribe refused: ${JSON.stringify(live)}`);
     if (result.position.seq === 0) return;
     const replay = await subscribe(this.socket, [{ stream: this.stream, position: { seq: 0, epoch: result.position.epoch } }]);
-    if (!replay.ok || !replay.results[0]?.ok || !replay.results[0].recovered) throw new Error(`replay refused: ${JSON.stringify(replay)}`);
+    const answer = replay.ok ? replay.results[0] : undefined;
+    if (!answer?.ok || !answer.recovered) throw new Error(`replay refused: ${JSON.stringify(replay)}`);
+    const promised = answer.position.seq;
+    await expectEventually(() => {
+      for (let seq = 1; seq <= promised; seq++) if (!this.bySeq.has(seq)) throw new Error(`replayed seq ${seq} of ${promised} not arrived`);
+    }, 15_000);
   }
 
   /** Events in seq order; throws on a gap. */

@@ -57,11 +57,15 @@ describe('namespaces other than /events', () => {
   });
 
   it('a flood of 300 root-namespace connections from one address: at most the budget gets through, nothing is held, /events serves again after a pause', async () => {
+    const started = Date.now();
     const outcomes = await Promise.all(Array.from({ length: 300 }, () => outcome(open('/'))));
+    const elapsedS = (Date.now() - started) / 1000;
     const counts = outcomes.reduce<Record<string, number>>((acc, o) => ({ ...acc, [o]: (acc[o] ?? 0) + 1 }), {});
     expect(counts.connected).toBeUndefined();
-    // Burst 20 (2.5 s at 8/s) reach the namespace, 20 more learn rate_limited, the rest are refused by the transport.
-    expect(counts[ErrorCode.NamespaceClosed]).toBeLessThanOrEqual(25);
+    // Burst 20 (2.5 s at 8/s) reach the namespace, plus what the budget refilled while the
+    // flood lasted (a loaded machine stretches it); 20 more learn rate_limited, the rest are
+    // refused by the transport.
+    expect(counts[ErrorCode.NamespaceClosed]).toBeLessThanOrEqual(20 + Math.ceil(8 * elapsedS) + 1);
     expect(counts[ErrorCode.RateLimited]).toBeGreaterThan(0);
     expect(counts.transport).toBeGreaterThan(200);
     await expectEventually(nothingHeld, 3_000);
