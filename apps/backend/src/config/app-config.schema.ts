@@ -98,6 +98,10 @@ export const EnvSchema = z
     TOKEN_REFRESH_WARNING_SEC: int(1, 3600).default(60),
     /** Seconds after token expiry before an unrefreshed socket is disconnected. @default 5 */
     TOKEN_EXPIRY_GRACE_SEC: int(0, 300).default(5),
+    /** Seconds between full reads of the session tables into each node's mirror; 0: every check reads the database. @default 30 */
+    SESSION_CACHE_REFRESH_SEC: int(0, 3600).default(30),
+    /** Rows (users plus live revoked tokens) above which the mirror is off and checks read the database. @default 100000 */
+    SESSION_CACHE_MAX_ROWS: int(0, 10_000_000).default(100_000),
     /** `in-process`: this backend runs the queue workers; `off`: run them with `node dist/cli/worker.cli.js`. @default in-process */
     QUEUE_WORKER: z.enum(['in-process', 'off']).default('in-process'),
     /** Jobs one worker process runs at once. @default 4 */

@@ -73,6 +73,8 @@ const INVALID: Record<string, Array<Record<string, string>>> = {
   HTTP_MAX_QUEUED_WRITES: [{ HTTP_MAX_QUEUED_WRITES: '-1' }],
   TOKEN_REFRESH_WARNING_SEC: [{ TOKEN_REFRESH_WARNING_SEC: '0' }, { TOKEN_REFRESH_WARNING_SEC: '3601' }],
   TOKEN_EXPIRY_GRACE_SEC: [{ TOKEN_EXPIRY_GRACE_SEC: '301' }, { TOKEN_EXPIRY_GRACE_SEC: '-1' }],
+  SESSION_CACHE_REFRESH_SEC: [{ SESSION_CACHE_REFRESH_SEC: '3601' }, { SESSION_CACHE_REFRESH_SEC: '-1' }],
+  SESSION_CACHE_MAX_ROWS: [{ SESSION_CACHE_MAX_ROWS: '-1' }, { SESSION_CACHE_MAX_ROWS: 'many' }],
   SHUTDOWN_TIMEOUT_SEC: [{ SHUTDOWN_TIMEOUT_SEC: '0' }, { SHUTDOWN_TIMEOUT_SEC: '601' }],
   QUEUE_WORKER: [{ QUEUE_WORKER: 'separate' }],
   QUEUE_WORKER_CONCURRENCY: [{ QUEUE_WORKER_CONCURRENCY: '0' }, { QUEUE_WORKER_CONCURRENCY: '1001' }],
@@ -149,6 +151,7 @@ describe('loadConfig', () => {
         clockToleranceSec: 5,
         usingDevSecret: true,
       },
+      sessions: { cacheRefreshMs: 30_000, cacheMaxRows: 100_000 },
       allowedOrigins: ['http://localhost:3000', 'http://localhost:5173'],
       redisKeyPrefix: 'taskdash',
       events: {

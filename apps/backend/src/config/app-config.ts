@@ -22,6 +22,8 @@ export interface AppConfig {
     clockToleranceSec: number;
     usingDevSecret: boolean;
   };
+  /** Each node's mirror of the session tables (auth/session-mirror.ts). */
+  sessions: { cacheRefreshMs: number; cacheMaxRows: number };
   allowedOrigins: string[];
   redisKeyPrefix: string;
   events: { replayMaxEvents: number; retentionMaxPerStream: number; retentionMaxAgeMs: number; maxSubscriptionsPerSocket: number };
@@ -125,6 +127,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       clockToleranceSec: env.JWT_CLOCK_TOLERANCE_SEC,
       usingDevSecret: hs && !env.JWT_SECRET,
     },
+    sessions: { cacheRefreshMs: env.SESSION_CACHE_REFRESH_SEC * 1000, cacheMaxRows: env.SESSION_CACHE_MAX_ROWS },
     allowedOrigins: env.ALLOWED_ORIGINS,
     redisKeyPrefix: env.REDIS_KEY_PREFIX,
     events: {

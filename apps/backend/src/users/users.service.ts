@@ -38,6 +38,8 @@ export class UsersService {
   async setDisabled(userId: string, disabled: boolean): Promise<void> {
     await this.prisma.user.upsert({ where: { id: userId }, create: { id: userId, disabled }, update: { disabled } });
     if (disabled) await this.access.apply({ kind: 'disconnect', userId, code: 'user_disabled', at: Date.now() });
+    // Nothing to close, but every node's session mirror must learn the user is back.
+    else await this.access.apply({ kind: 'user', userId, at: Date.now() });
   }
 
   /** "Log out everywhere": every token issued up to now stops working. */

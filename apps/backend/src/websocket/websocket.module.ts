@@ -63,7 +63,7 @@ import type { WebsocketModuleOptions } from './websocket-options.types';
     },
     {
       provide: AccessRevocationService,
-      inject: [SubscriptionService, UserChannelsService, UserSockets, REDIS_CONNECTIONS, WebsocketObservers, WEBSOCKET_OPTIONS],
+      inject: [SubscriptionService, UserChannelsService, UserSockets, REDIS_CONNECTIONS, WebsocketObservers, WEBSOCKET_OPTIONS, SessionStateService],
       useFactory: (
         subscriptions: SubscriptionService,
         channels: UserChannelsService,
@@ -71,6 +71,7 @@ import type { WebsocketModuleOptions } from './websocket-options.types';
         redis: RedisConnections | undefined,
         observers: WebsocketObservers,
         options: WebsocketModuleOptions,
+        sessions: SessionStateService,
       ) =>
         new AccessRevocationService(
           subscriptions,
@@ -79,6 +80,7 @@ import type { WebsocketModuleOptions } from './websocket-options.types';
           // PING on the adapter's publishing connection returns once Redis has every earlier PUBLISH.
           options.multiNode && redis ? () => redis.pub.ping() : undefined,
           (change, latencyMs) => observers.revocationApplied?.(change.kind, latencyMs),
+          (userId, jti) => sessions.changed(userId, jti),
         ),
     },
     {

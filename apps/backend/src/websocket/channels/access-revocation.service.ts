@@ -10,6 +10,9 @@ import type { UserChannelsService } from './user-channels.service';
 /** Resolves once everything this node published to Redis so far has reached Redis. */
 export type PublishBarrier = () => Promise<unknown>;
 
+/** Told of every change to a user's session state, before any socket is acted on. */
+export type SessionChanged = (userId: string, jti?: string) => void;
+
 const REVOKED = { code: ErrorCode.AccessRevoked, message: 'you no longer have access to this stream' } as const;
 
 /**
@@ -30,6 +33,8 @@ export class AccessRevocationService {
     private readonly barrier: PublishBarrier | undefined,
     /** Observes how long a change took to reach sockets, in ms (for metrics). */
     private readonly onApplied?: (change: AccessChange, latencyMs: number) => void,
+    /** The session mirror (auth/session-mirror.ts): the user's next checks read the database. */
+    private readonly sessionChanged?: SessionChanged,
   ) {}
 
   attach(namespace: AppNamespace, multiNode: boolean): void {
@@ -55,6 +60,10 @@ export class AccessRevocationService {
   }
 
   private async applyLocal(change: AccessChange): Promise<void> {
+    // First, and in the same turn as the message arrived: a handshake checked after this
+    // reads the committed change; one checked before is a live socket closed below.
+    if (change.kind === 'user') this.sessionChanged?.(change.userId);
+    if (change.kind === 'disconnect') this.sessionChanged?.(change.userId, change.jti);
     try {
       switch (change.kind) {
         case 'streams':
