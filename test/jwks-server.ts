@@ -20,11 +20,11 @@ export function makeSigningKey(alg: TestSigningKey['alg'], kid = `k-${randomUUID
   return { kid, alg, privateKey: pair.privateKey, publicKey: pair.publicKey, jwk };
 }
 
-/** A token as the provider would issue it: `kid` in the header, ten minutes to live. */
+/** A token as the provider would issue it: `kid` in the header (unless it has none), ten minutes to live. */
 export function signWith(key: TestSigningKey, claims: Record<string, unknown>, options: jwt.SignOptions = {}): string {
   return jwt.sign({ exp: Math.floor(Date.now() / 1000) + 600, ...claims }, key.privateKey, {
     algorithm: key.alg,
-    keyid: key.kid,
+    ...(key.kid === undefined ? {} : { keyid: key.kid }),
     ...options,
   });
 }
