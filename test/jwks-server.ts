@@ -12,7 +12,10 @@ export interface TestSigningKey {
   jwk: JsonWebKey & { kid: string };
 }
 
-export function makeSigningKey(alg: TestSigningKey['alg'], kid = `k-${randomUUID().slice(0, 8)}`): TestSigningKey {
+export function makeSigningKey(
+  alg: TestSigningKey['alg'],
+  kid = `k-${randomUUID().slice(0, 8)}`,
+): TestSigningKey {
   const pair = alg.startsWith('ES')
     ? generateKeyPairSync('ec', { namedCurve: alg === 'ES256' ? 'P-256' : 'P-384' })
     : generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -21,7 +24,11 @@ export function makeSigningKey(alg: TestSigningKey['alg'], kid = `k-${randomUUID
 }
 
 /** A token as the provider would issue it: `kid` in the header (unless it has none), ten minutes to live. */
-export function signWith(key: TestSigningKey, claims: Record<string, unknown>, options: jwt.SignOptions = {}): string {
+export function signWith(
+  key: TestSigningKey,
+  claims: Record<string, unknown>,
+  options: jwt.SignOptions = {},
+): string {
   return jwt.sign({ exp: Math.floor(Date.now() / 1000) + 600, ...claims }, key.privateKey, {
     algorithm: key.alg,
     ...(key.kid === undefined ? {} : { keyid: key.kid }),
@@ -46,7 +53,11 @@ export class TestJwksServer {
     private mode: JwksServerMode,
   ) {}
 
-  static async start(port: number, mode: JwksServerMode = 'up', keys: object[] = []): Promise<TestJwksServer> {
+  static async start(
+    port: number,
+    mode: JwksServerMode = 'up',
+    keys: object[] = [],
+  ): Promise<TestJwksServer> {
     const server = new TestJwksServer(port, mode);
     server.keys = keys;
     if (mode !== 'refused') await server.listen();

@@ -21,17 +21,36 @@ const providerEnv = (server: TestJwksServer, env: Record<string, string> = {}) =
   ...env,
 });
 
-const tokenOf = (key: TestSigningKey, sub = 'c0ffee00-1111-4222-8333-444455556666', extra: Record<string, unknown> = {}) =>
-  signWith(key, { sub, iss: ISSUER, aud: AUDIENCE, realm_access: { roles: ['offline_access', 'taskdash-operator'] }, ...extra });
+const tokenOf = (
+  key: TestSigningKey,
+  sub = 'c0ffee00-1111-4222-8333-444455556666',
+  extra: Record<string, unknown> = {},
+) =>
+  signWith(key, {
+    sub,
+    iss: ISSUER,
+    aud: AUDIENCE,
+    realm_access: { roles: ['offline_access', 'taskdash-operator'] },
+    ...extra,
+  });
 
 async function get(t: TestApp, path: string, token?: string) {
-  const response = await fetch(`${t.url}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Record<string, unknown> };
+  const response = await fetch(`${t.url}${path}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Record<string, unknown>,
+  };
 }
 
 const jwksCheck = async (t: TestApp) => {
   const ready = await get(t, '/health/ready');
-  return { status: ready.status, jwks: (ready.body.checks as Record<string, unknown>).jwks as Record<string, unknown> };
+  return {
+    status: ready.status,
+    jwks: (ready.body.checks as Record<string, unknown>).jwks as Record<string, unknown>,
+  };
 };
 
 describe('tokens from an identity provider (JWKS), through the real handshake and HTTP', () => {
@@ -43,7 +62,9 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
     let t: TestApp;
     beforeAll(async () => {
       server = await TestJwksServer.start(await freePort(), 'up', [rsa.jwk, ec.jwk]);
-      t = await startTestApp({ env: providerEnv(server, { JWT_JWKS_REFRESH_SEC: '1', JWT_JWKS_COOLDOWN_SEC: '0' }) });
+      t = await startTestApp({
+        env: providerEnv(server, { JWT_JWKS_REFRESH_SEC: '1', JWT_JWKS_COOLDOWN_SEC: '0' }),
+      });
       await waitFor(async () => (await jwksCheck(t)).status === 200, 10_000, 'readiness');
     });
     afterAll(async () => {
@@ -60,11 +81,21 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
       expect(answer.status).toBe(200);
       // Enabling a user is for admins: the realm role taskdash-admin maps to admin, operator does not suffice.
       const enable = async (token: string) =>
-        (await fetch(`${t.url}/users/bob/enable`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status;
+        (
+          await fetch(`${t.url}/users/bob/enable`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status;
       expect(await enable(tokenOf(rsa))).toBe(403);
-      const admin = tokenOf(rsa, 'ad000000-1111-4222-8333-444455556666', { realm_access: { roles: ['taskdash-operator', 'taskdash-admin'] } });
+      const admin = tokenOf(rsa, 'ad000000-1111-4222-8333-444455556666', {
+        realm_access: { roles: ['taskdash-operator', 'taskdash-admin'] },
+      });
       expect(await enable(admin)).toBe(204);
-      expect(await jwksCheck(t)).toMatchObject({ status: 200, jwks: { ok: true, state: 'ok', keyCount: 2, lastError: null } });
+      expect(await jwksCheck(t)).toMatchObject({
+        status: 200,
+        jwks: { ok: true, state: 'ok', keyCount: 2, lastError: null },
+      });
     });
 
     it('accepts a key added to the JWKS without a restart, and refuses a removed one after the refresh', async () => {
@@ -75,15 +106,29 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
 
       server.keys = [next.jwk, ec.jwk];
       const old = tokenOf(rsa);
-      await waitFor(async () => (await get(t, '/tasks', old)).status === 401, 5000, 'the old key to be dropped', 100);
-      expect(await rejection(t.connect(old))).toEqual({ code: 'token_invalid', message: 'token is signed by an unknown key' });
+      await waitFor(
+        async () => (await get(t, '/tasks', old)).status === 401,
+        5000,
+        'the old key to be dropped',
+        100,
+      );
+      expect(await rejection(t.connect(old))).toEqual({
+        code: 'token_invalid',
+        message: 'token is signed by an unknown key',
+      });
       await connected(t.connect(tokenOf(next)));
       server.keys = [rsa.jwk, ec.jwk];
     });
 
     it('refuses the attack set at the handshake and over HTTP', async () => {
       const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      const claims = { sub: 'mallory', iss: ISSUER, aud: AUDIENCE, exp: nowSec() + 600, realm_access: { roles: ['taskdash-admin'] } };
+      const claims = {
+        sub: 'mallory',
+        iss: ISSUER,
+        aud: AUDIENCE,
+        exp: nowSec() + 600,
+        realm_access: { roles: ['taskdash-admin'] },
+      };
       const hmac = (secret: string) => {
         const data = `${b64({ alg: 'HS256', typ: 'JWT', kid: rsa.kid })}.${b64(claims)}`;
         return `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`;
@@ -99,7 +144,10 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
         ['a made-up kid', tokenOf({ ...makeSigningKey('RS256'), kid: 'made-up' }), 'token_invalid'],
       ];
       for (const [name, token, code] of attacks) {
-        expect({ name, handshake: (await rejection(t.connect(token))).code }).toEqual({ name, handshake: code });
+        expect({ name, handshake: (await rejection(t.connect(token))).code }).toEqual({
+          name,
+          handshake: code,
+        });
         const http = await get(t, '/tasks', token);
         expect({ name, status: http.status, code: http.body.code }).toEqual({ name, status: 401, code });
       }
@@ -111,11 +159,21 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
         await waitFor(async () => (await jwksCheck(t)).jwks.state === 'stale', 5000, 'a failed refresh', 100);
         expect(await jwksCheck(t)).toMatchObject({
           status: 200,
-          jwks: { ok: true, state: 'stale', keyCount: 2, lastError: 'ECONNREFUSED', lastSuccessAt: expect.any(String) },
+          jwks: {
+            ok: true,
+            state: 'stale',
+            keyCount: 2,
+            lastError: 'ECONNREFUSED',
+            lastSuccessAt: expect.any(String),
+          },
         });
         await connected(t.connect(tokenOf(rsa)));
         expect((await get(t, '/tasks', tokenOf(ec))).status).toBe(200);
-        expect(t.logs.some((line) => line.includes('JWKS refresh failed: the keys of the last good fetch stay in use'))).toBe(true);
+        expect(
+          t.logs.some((line) =>
+            line.includes('JWKS refresh failed: the keys of the last good fetch stay in use'),
+          ),
+        ).toBe(true);
       } finally {
         await server.setMode('up');
       }
@@ -127,18 +185,36 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
     const server = await TestJwksServer.start(await freePort(), 'refused', [rsa.jwk]);
     const t = await startTestApp({ env: providerEnv(server) });
     try {
-      await waitFor(async () => (await jwksCheck(t)).jwks.lastError !== null, 5000, 'a failed first fetch', 100);
+      await waitFor(
+        async () => (await jwksCheck(t)).jwks.lastError !== null,
+        5000,
+        'a failed first fetch',
+        100,
+      );
       expect(await jwksCheck(t)).toEqual({
         status: 503,
-        jwks: { ok: false, state: 'starting', keyCount: 0, lastSuccessAt: null, lastError: 'ECONNREFUSED', error: 'no keys loaded yet: ECONNREFUSED' },
+        jwks: {
+          ok: false,
+          state: 'starting',
+          keyCount: 0,
+          lastSuccessAt: null,
+          lastError: 'ECONNREFUSED',
+          error: 'no keys loaded yet: ECONNREFUSED',
+        },
       });
       expect(await rejection(t.connect(tokenOf(rsa)))).toEqual({
         code: 'auth_unavailable',
         message: "the identity provider's keys could not be loaded; retry later",
       });
       const http = await get(t, '/tasks', tokenOf(rsa));
-      expect(http).toMatchObject({ status: 503, retryAfter: expect.any(String), body: { code: 'auth_unavailable' } });
-      expect(t.logs.some((line) => line.includes('JWKS could not be loaded') && line.includes('ECONNREFUSED'))).toBe(true);
+      expect(http).toMatchObject({
+        status: 503,
+        retryAfter: expect.any(String),
+        body: { code: 'auth_unavailable' },
+      });
+      expect(
+        t.logs.some((line) => line.includes('JWKS could not be loaded') && line.includes('ECONNREFUSED')),
+      ).toBe(true);
 
       await server.setMode('up');
       await waitFor(async () => (await jwksCheck(t)).status === 200, 15_000, 'the keys to arrive', 200);
@@ -151,7 +227,9 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
 
   it('fetches again for unknown kids at most once per cooldown, however many handshakes name them', async () => {
     const server = await TestJwksServer.start(await freePort(), 'up', [rsa.jwk]);
-    const t = await startTestApp({ env: providerEnv(server, { JWT_JWKS_COOLDOWN_SEC: '1', JWT_JWKS_REFRESH_SEC: '3600' }) });
+    const t = await startTestApp({
+      env: providerEnv(server, { JWT_JWKS_COOLDOWN_SEC: '1', JWT_JWKS_REFRESH_SEC: '3600' }),
+    });
     try {
       await waitFor(async () => (await jwksCheck(t)).status === 200, 10_000, 'readiness');
       const before = server.requests;
@@ -160,7 +238,9 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
       let refused = 0;
       // About 2.5 s of forged kids, 20 handshakes at a time.
       while (performance.now() - started < 2500) {
-        const batch = Array.from({ length: 20 }, (_, i) => rejection(t.connect(tokenOf({ ...forger, kid: `forged-${refused + i}` }))));
+        const batch = Array.from({ length: 20 }, (_, i) =>
+          rejection(t.connect(tokenOf({ ...forger, kid: `forged-${refused + i}` }))),
+        );
         for (const answer of await Promise.all(batch)) if (answer.code === 'token_invalid') refused += 1;
       }
       const elapsedSec = (performance.now() - started) / 1000;

@@ -13,7 +13,11 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 const nowSec = () => Math.floor(Date.now() / 1000);
 
 /** An HS256 token made by hand, so that no library refuses the odd secret. */
-function hmacToken(header: Record<string, unknown>, payload: Record<string, unknown>, secret: string | Buffer): string {
+function hmacToken(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  secret: string | Buffer,
+): string {
   const data = `${b64({ typ: 'JWT', ...header, alg: 'HS256' })}.${b64(payload)}`;
   return `${data}.${createHmac('sha256', secret).update(data).digest('base64url')}`;
 }
@@ -46,7 +50,10 @@ describe('JwtVerifierService with a JWKS', () => {
       ...env,
     }).jwt;
     const jwks = { ...config.jwks!, ...(refreshMs ? { refreshMs } : {}) };
-    const service = new JwtVerifierService({ ...config, jwks }, new JwksKeyStore(jwks, config.algorithms, quiet));
+    const service = new JwtVerifierService(
+      { ...config, jwks },
+      new JwksKeyStore(jwks, config.algorithms, quiet),
+    );
     service.onModuleInit();
     return service;
   };
@@ -85,8 +92,13 @@ describe('JwtVerifierService with a JWKS', () => {
       expect(refreshing.verify(token)).toMatchObject({ userId: 'alice' });
       server.keys = [ec.jwk];
       await waitFor(() => refreshing.jwks!.find('rsa-2') === undefined, 3000, 'the refresh');
-      expect(await refusal(() => refreshing.verify(token))).toMatchObject({ code: 'token_invalid', message: 'token is signed by an unknown key' });
-      expect(await refusal(() => refreshing.verify(signWith(rsa, claims)))).toMatchObject({ code: 'token_invalid' });
+      expect(await refusal(() => refreshing.verify(token))).toMatchObject({
+        code: 'token_invalid',
+        message: 'token is signed by an unknown key',
+      });
+      expect(await refusal(() => refreshing.verify(signWith(rsa, claims)))).toMatchObject({
+        code: 'token_invalid',
+      });
     } finally {
       refreshing.onApplicationShutdown();
     }
@@ -98,8 +110,11 @@ describe('JwtVerifierService with a JWKS', () => {
     try {
       const before = server.requests;
       const stranger = makeSigningKey('RS256', 'stranger');
-      const forged = Array.from({ length: 100 }, (_, i) => signWith({ ...stranger, kid: `forged-${i}` }, claims));
-      for (const token of forged) expect((await refusal(() => cooled.verify(token))).code).toBe('token_invalid');
+      const forged = Array.from({ length: 100 }, (_, i) =>
+        signWith({ ...stranger, kid: `forged-${i}` }, claims),
+      );
+      for (const token of forged)
+        expect((await refusal(() => cooled.verify(token))).code).toBe('token_invalid');
       // The cooldown counts from the start-up fetch: not one more request.
       expect(server.requests - before).toBe(0);
     } finally {
@@ -115,19 +130,37 @@ describe('JwtVerifierService with a JWKS', () => {
       ['alg none', () => `${b64({ alg: 'none', typ: 'JWT', kid: 'rsa-1' })}.${b64(payload())}.`],
       ['HS256 with the PEM public key as secret', () => hmacToken({ kid: 'rsa-1' }, payload(), rsaPem)],
       ['HS256 with the JWK modulus as secret', () => hmacToken({ kid: 'rsa-1' }, payload(), rsa.jwk.n!)],
-      ['HS256 with the JWK n.e as secret', () => hmacToken({ kid: 'rsa-1' }, payload(), `${rsa.jwk.n!}.${rsa.jwk.e!}`)],
-      ['HS256 with the JWK JSON as secret', () => hmacToken({ kid: 'rsa-1' }, payload(), JSON.stringify(rsa.jwk))],
-      ['HS256 with the decoded modulus as secret', () => hmacToken({ kid: 'rsa-1' }, payload(), Buffer.from(rsa.jwk.n!, 'base64url'))],
+      [
+        'HS256 with the JWK n.e as secret',
+        () => hmacToken({ kid: 'rsa-1' }, payload(), `${rsa.jwk.n!}.${rsa.jwk.e!}`),
+      ],
+      [
+        'HS256 with the JWK JSON as secret',
+        () => hmacToken({ kid: 'rsa-1' }, payload(), JSON.stringify(rsa.jwk)),
+      ],
+      [
+        'HS256 with the decoded modulus as secret',
+        () => hmacToken({ kid: 'rsa-1' }, payload(), Buffer.from(rsa.jwk.n!, 'base64url')),
+      ],
       ['RS256 signed by RSA, kid of the EC key', () => signWith({ ...rsa, kid: 'ec-1' }, payload())],
       ['ES256 signed by EC, kid of the RSA key', () => signWith({ ...ec, kid: 'rsa-1' }, payload())],
-      ['PS256 signed by the right RSA key, PS not allowed', () => signWith({ ...rsa, alg: 'PS256' }, payload())],
+      [
+        'PS256 signed by the right RSA key, PS not allowed',
+        () => signWith({ ...rsa, alg: 'PS256' }, payload()),
+      ],
       ['a wrong issuer', () => signWith(rsa, { ...payload(), iss: 'https://evil.example' })],
       ['a wrong audience', () => signWith(rsa, { ...payload(), aud: 'billing' })],
-      ['no kid while the JWKS has two keys', () => signWith({ ...rsa, kid: undefined as unknown as string }, payload())],
-      ['claims changed after signing', () => {
-        const [header, , signature] = signWith(rsa, { ...payload(), role: 'user' }).split('.');
-        return `${header}.${b64(payload())}.${signature}`;
-      }],
+      [
+        'no kid while the JWKS has two keys',
+        () => signWith({ ...rsa, kid: undefined as unknown as string }, payload()),
+      ],
+      [
+        'claims changed after signing',
+        () => {
+          const [header, , signature] = signWith(rsa, { ...payload(), role: 'user' }).split('.');
+          return `${header}.${b64(payload())}.${signature}`;
+        },
+      ],
     ])('%s: token_invalid', async (_case, token) => {
       expect((await refusal(() => verifier.verify(token()))).code).toBe('token_invalid');
     });
@@ -179,11 +212,18 @@ describe('JwtVerifierService with a JWKS', () => {
   });
 
   it('maps Keycloak realm roles through JWT_ROLE_MAP, taking the highest', async () => {
-    const keycloak = make({ JWT_ROLE_CLAIM: 'realm_access.roles', JWT_ROLE_MAP: 'dash-admin=admin,dash-ops=operator' });
+    const keycloak = make({
+      JWT_ROLE_CLAIM: 'realm_access.roles',
+      JWT_ROLE_MAP: 'dash-admin=admin,dash-ops=operator',
+    });
     await ready(keycloak);
     try {
       const sub = 'f5b2c0de-1d2e-4c3b-9a8f-7e6d5c4b3a21';
-      const token = signWith(rsa, { ...claims, sub, realm_access: { roles: ['offline_access', 'dash-ops', 'dash-admin'] } });
+      const token = signWith(rsa, {
+        ...claims,
+        sub,
+        realm_access: { roles: ['offline_access', 'dash-ops', 'dash-admin'] },
+      });
       expect(keycloak.verify(token)).toMatchObject({ userId: sub, role: 'admin' });
     } finally {
       keycloak.onApplicationShutdown();

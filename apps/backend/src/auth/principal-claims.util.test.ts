@@ -8,7 +8,12 @@ const defaults = { userId: 'sub', role: 'role', roleMap: undefined };
 
 describe('claims mapping', () => {
   it('finds a namespaced claim by its whole name, and a nested one by dotted path', () => {
-    const claims = { 'https://example.com/roles': ['admin'], realm_access: { roles: ['x'] }, 'a.b': 1, a: { b: 2 } };
+    const claims = {
+      'https://example.com/roles': ['admin'],
+      realm_access: { roles: ['x'] },
+      'a.b': 1,
+      a: { b: 2 },
+    };
     expect(claimAt(claims, 'https://example.com/roles')).toEqual(['admin']);
     expect(claimAt(claims, 'realm_access.roles')).toEqual(['x']);
     // The whole name first: a claim literally called "a.b" wins over the path.
@@ -41,8 +46,12 @@ describe('claims mapping', () => {
   });
 
   it('reads the user id from the configured claim, which must be a valid user id', () => {
-    expect(toPrincipal({ exp, oid: 'auth0|abc123' }, { ...defaults, userId: 'oid' }).userId).toBe('auth0|abc123');
-    expect(() => toPrincipal({ exp, sub: 'alice' }, { ...defaults, userId: 'oid' })).toThrow('token has no valid oid claim');
+    expect(toPrincipal({ exp, oid: 'auth0|abc123' }, { ...defaults, userId: 'oid' }).userId).toBe(
+      'auth0|abc123',
+    );
+    expect(() => toPrincipal({ exp, sub: 'alice' }, { ...defaults, userId: 'oid' })).toThrow(
+      'token has no valid oid claim',
+    );
     expect(() => toPrincipal({ exp, sub: 'urn:user:1' }, defaults)).toThrow('token has no valid sub claim');
   });
 

@@ -14,7 +14,8 @@ export function claimAt(claims: Record<string, unknown>, name: string): unknown 
   if (Object.hasOwn(claims, name)) return claims[name];
   let value: unknown = claims;
   for (const part of name.split('.')) {
-    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, part)) return undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, part))
+      return undefined;
     value = (value as Record<string, unknown>)[part];
   }
   return value;
@@ -28,7 +29,11 @@ export function claimAt(claims: Record<string, unknown>, name: string): unknown 
 export function roleOf(value: unknown, roleMap: ClaimsConfig['roleMap']): Role {
   if (value === undefined) return 'user';
   const meaning = (name: string): Role | undefined =>
-    roleMap ? (Object.hasOwn(roleMap, name) ? roleMap[name] : undefined) : ROLES.find((role) => role === name);
+    roleMap
+      ? Object.hasOwn(roleMap, name)
+        ? roleMap[name]
+        : undefined
+      : ROLES.find((role) => role === name);
   if (typeof value === 'string') {
     const role = meaning(value);
     if (!role) throw invalid('token has an unknown role');
@@ -46,7 +51,8 @@ export function toPrincipal(claims: JwtPayload, config: ClaimsConfig): Principal
   // jsonwebtoken accepts tokens without `exp`; a connection must not live forever.
   if (typeof claims.exp !== 'number') throw invalid('token has no exp claim');
   const userId = claimAt(claims, config.userId);
-  if (typeof userId !== 'string' || !isUserId(userId)) throw invalid(`token has no valid ${config.userId} claim`);
+  if (typeof userId !== 'string' || !isUserId(userId))
+    throw invalid(`token has no valid ${config.userId} claim`);
   return {
     userId,
     role: roleOf(claimAt(claims, config.role), config.roleMap),

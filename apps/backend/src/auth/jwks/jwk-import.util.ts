@@ -9,7 +9,11 @@ const MIN_RSA_BITS = 2048;
 const MAX_KEYS = 100;
 
 const RSA_ALGORITHMS: readonly JwtAlgorithm[] = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512'];
-const EC_ALGORITHMS: Readonly<Record<string, JwtAlgorithm>> = { 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' };
+const EC_ALGORITHMS: Readonly<Record<string, JwtAlgorithm>> = {
+  'P-256': 'ES256',
+  'P-384': 'ES384',
+  'P-521': 'ES512',
+};
 
 export interface ImportedJwks {
   keys: VerifyKey[];
@@ -23,7 +27,11 @@ export interface ImportedJwks {
  */
 function algorithmsFor(jwk: JWK, allowed: readonly JwtAlgorithm[]): JwtAlgorithm[] {
   const family =
-    jwk.kty === 'RSA' ? RSA_ALGORITHMS : jwk.kty === 'EC' && jwk.crv && EC_ALGORITHMS[jwk.crv] ? [EC_ALGORITHMS[jwk.crv]!] : [];
+    jwk.kty === 'RSA'
+      ? RSA_ALGORITHMS
+      : jwk.kty === 'EC' && jwk.crv && EC_ALGORITHMS[jwk.crv]
+        ? [EC_ALGORITHMS[jwk.crv]!]
+        : [];
   const usable = family.filter((alg) => allowed.includes(alg));
   // A key that names its algorithm is used for that one only.
   return jwk.alg === undefined ? usable : usable.filter((alg) => alg === jwk.alg);
@@ -56,12 +64,15 @@ async function importOne(jwk: JWK, allowed: readonly JwtAlgorithm[]): Promise<Ve
 export async function importJwks(document: unknown, allowed: readonly JwtAlgorithm[]): Promise<ImportedJwks> {
   const list = (document as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(list)) throw new Error('the document has no "keys" array');
-  if (list.length > MAX_KEYS) throw new Error(`the document has ${list.length} keys; at most ${MAX_KEYS} are read`);
+  if (list.length > MAX_KEYS)
+    throw new Error(`the document has ${list.length} keys; at most ${MAX_KEYS} are read`);
   const keys: VerifyKey[] = [];
   const skipped: string[] = [];
   for (const entry of list) {
     const result =
-      typeof entry === 'object' && entry !== null ? await importOne(entry as JWK, allowed) : 'an entry that is not an object';
+      typeof entry === 'object' && entry !== null
+        ? await importOne(entry as JWK, allowed)
+        : 'an entry that is not an object';
     if (typeof result === 'string') skipped.push(result);
     else keys.push(result);
   }

@@ -8,7 +8,7 @@ export async function fetchJwks(url: string, timeoutMs: number): Promise<unknown
   try {
     response = await fetch(url, { signal, headers: { accept: 'application/json' }, redirect: 'error' });
   } catch (error) {
-    throw new Error(signal.aborted ? `no answer within ${timeoutMs} ms` : describe(error));
+    throw new Error(signal.aborted ? `no answer within ${timeoutMs} ms` : describe(error), { cause: error });
   }
   if (response.status !== 200) {
     await response.body?.cancel();

@@ -7,7 +7,8 @@ import { JwksKeyStore, type JwksLogger } from './jwks-key-store.service';
 /** Collects what the store logs, by level. */
 function recorder(): JwksLogger & { lines: Array<{ level: string; entry: Record<string, unknown> }> } {
   const lines: Array<{ level: string; entry: Record<string, unknown> }> = [];
-  const at = (level: string) => (entry: unknown) => void lines.push({ level, entry: entry as Record<string, unknown> });
+  const at = (level: string) => (entry: unknown) =>
+    void lines.push({ level, entry: entry as Record<string, unknown> });
   return { lines, log: at('log'), warn: at('warn'), error: at('error') };
 }
 
@@ -18,7 +19,13 @@ describe('JwksKeyStore', () => {
   const stores: JwksKeyStore[] = [];
 
   const store = (overrides: Partial<JwksConfig> = {}, logger = recorder()) => {
-    const config: JwksConfig = { url: server.url, refreshMs: 60_000, cooldownMs: 60_000, timeoutMs: 2000, ...overrides };
+    const config: JwksConfig = {
+      url: server.url,
+      refreshMs: 60_000,
+      cooldownMs: 60_000,
+      timeoutMs: 2000,
+      ...overrides,
+    };
     const created = new JwksKeyStore(config, ['RS256', 'PS256', 'ES256'], logger);
     stores.push(created);
     return { store: created, logger };
@@ -26,7 +33,11 @@ describe('JwksKeyStore', () => {
   const started = async (overrides: Partial<JwksConfig> = {}) => {
     const made = store(overrides);
     made.store.start();
-    await waitFor(() => made.store.status.state !== 'starting' || made.store.status.lastError !== null, 5000, 'first fetch');
+    await waitFor(
+      () => made.store.status.state !== 'starting' || made.store.status.lastError !== null,
+      5000,
+      'first fetch',
+    );
     return made;
   };
 
@@ -40,13 +51,21 @@ describe('JwksKeyStore', () => {
 
   it('loads the keys at start, by kid, each with the algorithms of its type only', async () => {
     const { store: keys, logger } = await started();
-    expect(keys.status).toMatchObject({ state: 'ok', keyCount: 2, lastError: null, lastSuccessAt: expect.any(String) });
+    expect(keys.status).toMatchObject({
+      state: 'ok',
+      keyCount: 2,
+      lastError: null,
+      lastSuccessAt: expect.any(String),
+    });
     expect(keys.find('rsa-1')?.algorithms).toEqual(['RS256']);
     expect(keys.find('ec-1')?.algorithms).toEqual(['ES256']);
     expect(keys.find('other')).toBeUndefined();
     // Two keys: a token without kid names none of them.
     expect(keys.find(undefined)).toBeUndefined();
-    expect(logger.lines).toContainEqual({ level: 'log', entry: expect.objectContaining({ msg: 'JWKS loaded', kids: ['rsa-1', 'ec-1'] }) });
+    expect(logger.lines).toContainEqual({
+      level: 'log',
+      entry: expect.objectContaining({ msg: 'JWKS loaded', kids: ['rsa-1', 'ec-1'] }),
+    });
   });
 
   it('leaves out keys that are not public signature keys fit for the allow-list, and says why', async () => {
@@ -66,7 +85,8 @@ describe('JwksKeyStore', () => {
     const { store: keys, logger } = await started();
     expect(keys.status.keyCount).toBe(2);
     expect(keys.find('no-alg')?.algorithms).toEqual(['RS256', 'PS256']);
-    for (const kid of ['hmac', 'small', 'ec-384', 'private', 'enc', 'lying']) expect(keys.find(kid)).toBeUndefined();
+    for (const kid of ['hmac', 'small', 'ec-384', 'private', 'enc', 'lying'])
+      expect(keys.find(kid)).toBeUndefined();
     const skipped = logger.lines.find((line) => line.entry.msg === 'JWKS loaded')?.entry.skipped as string[];
     expect(skipped).toHaveLength(6);
     expect(skipped.join('\n')).toMatch(/hmac.*no allowed algorithm/);
@@ -111,19 +131,35 @@ describe('JwksKeyStore', () => {
     const { store: keys, logger } = store({ refreshMs: 60_000 });
     keys.start();
     await waitFor(() => keys.status.lastError !== null, 3000, 'a failed first fetch');
-    expect(keys.status).toEqual({ state: 'starting', keyCount: 0, lastSuccessAt: null, lastError: 'ECONNREFUSED' });
+    expect(keys.status).toEqual({
+      state: 'starting',
+      keyCount: 0,
+      lastSuccessAt: null,
+      lastError: 'ECONNREFUSED',
+    });
     expect(keys.unreachable).toBe(true);
     expect(logger.lines).toContainEqual({
       level: 'error',
-      entry: expect.objectContaining({ msg: expect.stringContaining('auth_unavailable'), reason: 'ECONNREFUSED', attempt: 1 }),
+      entry: expect.objectContaining({
+        msg: expect.stringContaining('auth_unavailable'),
+        reason: 'ECONNREFUSED',
+        attempt: 1,
+      }),
     });
     await server.setMode('error');
-    await waitFor(() => logger.lines.some((line) => line.entry.reason === 'HTTP 503'), 5000, 'a retry answered 503');
+    await waitFor(
+      () => logger.lines.some((line) => line.entry.reason === 'HTTP 503'),
+      5000,
+      'a retry answered 503',
+    );
     await server.setMode('up');
     // Retries at about 1 s, 2 s, 4 s: well within 10 s.
     await waitFor(() => keys.status.state === 'ok', 10_000, 'the keys', 100);
     expect(keys.find('rsa-1')).toBeDefined();
-    expect(logger.lines.at(-1)).toEqual({ level: 'log', entry: expect.objectContaining({ msg: 'JWKS loaded again; its keys are in use' }) });
+    expect(logger.lines.at(-1)).toEqual({
+      level: 'log',
+      entry: expect.objectContaining({ msg: 'JWKS loaded again; its keys are in use' }),
+    });
   });
 
   it('keeps the last good keys through a later outage, reports it stale, and recovers', async () => {
@@ -131,11 +167,19 @@ describe('JwksKeyStore', () => {
     const firstSuccess = keys.status.lastSuccessAt;
     await server.setMode('refused');
     await waitFor(() => keys.status.state === 'stale', 3000, 'a failed refresh');
-    expect(keys.status).toEqual({ state: 'stale', keyCount: 2, lastSuccessAt: firstSuccess, lastError: 'ECONNREFUSED' });
+    expect(keys.status).toEqual({
+      state: 'stale',
+      keyCount: 2,
+      lastSuccessAt: firstSuccess,
+      lastError: 'ECONNREFUSED',
+    });
     expect(keys.find('rsa-1')).toBeDefined();
     expect(logger.lines).toContainEqual({
       level: 'warn',
-      entry: expect.objectContaining({ msg: expect.stringContaining('last good fetch stay in use'), keyCount: 2 }),
+      entry: expect.objectContaining({
+        msg: expect.stringContaining('last good fetch stay in use'),
+        keyCount: 2,
+      }),
     });
     await server.setMode('up');
     await waitFor(() => keys.status.state === 'ok', 5000, 'recovery', 50);

@@ -83,7 +83,11 @@ export class JwksKeyStore {
     this.inFlight = this.load().then((ok) => {
       this.inFlight = undefined;
       if (!this.running) return;
-      const retryMs = Math.min(1000 * 2 ** Math.min(this.failures - 1, 16), MAX_RETRY_MS, this.config.refreshMs);
+      const retryMs = Math.min(
+        1000 * 2 ** Math.min(this.failures - 1, 16),
+        MAX_RETRY_MS,
+        this.config.refreshMs,
+      );
       // Jitter: nodes started together should not refetch together.
       const delay = (ok ? this.config.refreshMs : retryMs) * (0.9 + Math.random() * 0.2);
       this.timer = setTimeout(() => void this.refresh(), delay).unref();
@@ -93,8 +97,12 @@ export class JwksKeyStore {
 
   private async load(): Promise<boolean> {
     try {
-      const { keys, skipped } = await importJwks(await fetchJwks(this.config.url, this.config.timeoutMs), this.algorithms);
-      if (keys.length === 0) throw new Error(`no usable key in the set${skipped.length ? `: ${skipped.join('; ')}` : ''}`);
+      const { keys, skipped } = await importJwks(
+        await fetchJwks(this.config.url, this.config.timeoutMs),
+        this.algorithms,
+      );
+      if (keys.length === 0)
+        throw new Error(`no usable key in the set${skipped.length ? `: ${skipped.join('; ')}` : ''}`);
       this.replace(keys, skipped);
       this.failures = 0;
       this.lastError = null;
