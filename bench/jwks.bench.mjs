@@ -9,6 +9,7 @@
 // steady state: a synchronous verify with a KeyObject found by kid.
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { backendRequire } from './lib/backend.mjs';
 import { cpuSeconds } from './lib/cpu.mjs';
 import { createBenchDatabase } from './lib/database.mjs';

@@ -21,6 +21,12 @@ const invalid = (message: string) => new AuthException(ErrorCode.TokenInvalid, m
  * mixes HS* with the others (the config schema), a JWKS key may only verify the algorithms
  * of its own type, and every key is a typed KeyObject, which jsonwebtoken checks against
  * the algorithm.
+ *
+ * Not @nestjs/jwt: it wraps the same jsonwebtoken with an options merge per call, has no
+ * JWKS, and takes a KeyObject only through a key-provider callback, while choosing the key
+ * (and whether to go async for a fetch) has to happen here before jsonwebtoken is called.
+ * jose parses the JWKS (jwks/jwk-import.util.ts); verifying stays on jsonwebtoken because
+ * jose's `jwtVerify` is always asynchronous (WebCrypto), which the cached path avoids.
  */
 export class JwtVerifierService implements OnModuleInit, OnApplicationShutdown {
   /**
