@@ -1,3 +1,4 @@
+import type { RefreshTokenAck } from '@taskdash/contract';
 import { freePort, waitFor } from '@taskdash/testkit';
 import { createHmac } from 'node:crypto';
 import { makeSigningKey, signWith, TestJwksServer, type TestSigningKey } from '../../../../test/jwks-server';
@@ -117,6 +118,24 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
         message: 'token is signed by an unknown key',
       });
       await connected(t.connect(tokenOf(next)));
+      server.keys = [rsa.jwk, ec.jwk];
+    });
+
+    it('refreshes a socket with a token of a key rotated in meanwhile, and refuses one of an unknown key', async () => {
+      const sub = 'c0ffee00-1111-4222-8333-777788889999';
+      const socket = t.connect(tokenOf(rsa, sub));
+      await connected(socket);
+      const refresh = (token: string) =>
+        new Promise<RefreshTokenAck>((resolve) => socket.emit('refresh_token', { token }, resolve));
+      const rotated = makeSigningKey('ES256', 'ec-2026-02');
+      server.keys = [rsa.jwk, ec.jwk, rotated.jwk];
+      expect(await refresh(tokenOf(rotated, sub))).toEqual({ ok: true, expiresAt: expect.any(Number) });
+      expect(await refresh(tokenOf({ ...rotated, kid: 'nobody' }, sub))).toEqual({
+        ok: false,
+        error: { code: 'token_invalid', message: 'token is signed by an unknown key' },
+      });
+      expect(socket.connected).toBe(true);
+      socket.disconnect();
       server.keys = [rsa.jwk, ec.jwk];
     });
 
