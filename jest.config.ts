@@ -23,7 +23,10 @@ const config: Config = {
   roots: ['<rootDir>/apps', '<rootDir>/packages', '<rootDir>/test', '<rootDir>/chaos'],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
-  transform: { '^.+\\.ts$': swc },
+  // jose ships ESM only; Node runs it under require() (20.19+), Jest's own loader does not
+  // (before Node 24.9): swc compiles it to CommonJS like our sources.
+  transform: { '^.+\\.ts$': swc, '/node_modules/\\.pnpm/jose@[^/]+/node_modules/jose/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!\\.pnpm/jose@|jose/)'],
   moduleNameMapper: {
     '^@taskdash/contract$': '<rootDir>/packages/contract/src/index.ts',
     '^@taskdash/client$': '<rootDir>/packages/client/src/index.ts',

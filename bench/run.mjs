@@ -17,6 +17,7 @@ const BENCHES = {
   'metrics-overhead': 'metrics-overhead.bench.mjs',
   'agent-output': 'agent-output.bench.mjs',
   'task-writes': 'task-writes.bench.mjs',
+  jwks: 'jwks.bench.mjs',
 };
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 

@@ -76,6 +76,12 @@ export async function openRuntime(config: AppConfig, logger: AppLogger): Promise
   );
   if (config.jwt.usingDevSecret)
     log.warn('JWT_SECRET is not set: using the development secret (never in production)');
+  if (config.jwt.jwks) {
+    log.info({ url: config.jwt.jwks.url, algorithms: config.jwt.algorithms }, 'verifying tokens with keys from a JWKS');
+    // Keys fetched in the clear can be swapped on the way; inside a cluster network it may be fine.
+    if (config.env === 'production' && config.jwt.jwks.url.startsWith('http:'))
+      log.warn('JWT_JWKS_URL is plain http: anyone on the path could substitute the keys');
+  }
   return { config, logger, database, redis };
 }
 

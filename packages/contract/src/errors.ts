@@ -18,6 +18,11 @@ export const ErrorCode = {
   TokenExpired: 'token_expired',
   /** The token (its `jti`) or all of the user's sessions were revoked. Sign in again. */
   TokenRevoked: 'token_revoked',
+  /**
+   * The token could not be checked: the identity provider's keys (JWKS) are not loaded yet,
+   * or the token names a key the provider could not be asked about. Retry with backoff.
+   */
+  AuthUnavailable: 'auth_unavailable',
   /** The `Origin` header is not in the configured allow-list. Not retryable. */
   OriginNotAllowed: 'origin_not_allowed',
   /** Only the `/events` namespace is served; a connection to any other is refused and closed. */
@@ -93,6 +98,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   token_invalid: info(false, false, 'The token failed verification (signature, algorithm, claims).'),
   token_expired: info(false, true, 'The token expired; refresh it and reconnect.'),
   token_revoked: info(false, false, 'The token or all sessions of the user were revoked.'),
+  auth_unavailable: info(true, true, "The identity provider's keys could not be loaded; retry with backoff."),
   origin_not_allowed: info(false, false, 'The Origin header is not allowed.'),
   namespace_closed: info(false, false, 'Only the /events namespace is served; connect to it instead.'),
   user_disabled: info(false, false, 'The user is disabled.'),

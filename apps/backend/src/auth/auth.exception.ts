@@ -6,6 +6,7 @@ export type AuthErrorCode =
   | typeof ErrorCode.TokenInvalid
   | typeof ErrorCode.TokenExpired
   | typeof ErrorCode.TokenRevoked
+  | typeof ErrorCode.AuthUnavailable
   | typeof ErrorCode.OriginNotAllowed
   | typeof ErrorCode.UserDisabled;
 

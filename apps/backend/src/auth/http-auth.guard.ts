@@ -25,7 +25,7 @@ export class HttpAuthGuard implements CanActivate {
     // RFC 6750: the scheme, one space, the token, nothing else ("Bearer <jwt> extra" is refused).
     const token = BEARER.exec(header)?.[1];
     if (!token) throw new AuthException(ErrorCode.TokenInvalid, 'Authorization header must be "Bearer <token>"');
-    request.principal = await this.sessions.resolve(this.verifier.verify(token));
+    request.principal = await this.sessions.resolve(await this.verifier.verify(token));
     return true;
   }
 }

@@ -3,6 +3,7 @@ import jwt from 'jsonwebtoken';
 import { loadConfig, type AppConfig } from '../config/app-config';
 import { AuthException } from './auth.exception';
 import { JwtVerifierService } from './jwt-verifier.service';
+import type { Principal } from './principal.types';
 
 const rsaPair = () =>
   generateKeyPairSync('rsa', {
@@ -18,12 +19,21 @@ const ecPair = () =>
   });
 const [rsa, otherRsa, ec, otherEc] = [rsaPair(), rsaPair(), ecPair(), ecPair()];
 
+/** What a static-key verifier is: synchronous (the handshake's fast path never waits). */
+interface SyncVerifier {
+  verify(token: unknown): Principal;
+}
+
 /** The verifier as the app builds it, from validated configuration. */
-function verifier(
-  env: Record<string, string>,
-  overrides: Partial<AppConfig['jwt']> = {},
-): JwtVerifierService {
-  return new JwtVerifierService({ ...loadConfig({ NODE_ENV: 'test', ...env }).jwt, ...overrides });
+function verifier(env: Record<string, string>, overrides: Partial<AppConfig['jwt']> = {}): SyncVerifier {
+  const service = new JwtVerifierService({ ...loadConfig({ NODE_ENV: 'test', ...env }).jwt, ...overrides });
+  return {
+    verify(token) {
+      const principal = service.verify(token);
+      if (principal instanceof Promise) throw new Error('a static key verified asynchronously');
+      return principal;
+    },
+  };
 }
 const rs256 = (env: Record<string, string> = {}) =>
   verifier({ JWT_ALGORITHMS: 'RS256', JWT_PUBLIC_KEY: rsa.publicKey, ...env });
@@ -48,7 +58,7 @@ function hmacToken(payload: Record<string, unknown>, key: string): string {
 }
 
 /** The error `verify` throws; fails the test if it accepts the token. */
-function refusal(service: JwtVerifierService, token: unknown): AuthException {
+function refusal(service: SyncVerifier, token: unknown): AuthException {
   try {
     service.verify(token);
   } catch (error) {
@@ -235,7 +245,8 @@ describe('JwtVerifierService', () => {
       ['of the wrong case', 'Admin'],
       ['empty', ''],
       ['a number', 1],
-      ['a list', ['admin']],
+      ['a list with something other than names', ['admin', 1]],
+      ['an object', { admin: true }],
     ])('refuses a role that is %s', (_case, role) => {
       expect(refusal(rs256(), signRs({ role }))).toMatchObject({
         code: 'token_invalid',

@@ -33,14 +33,18 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (response.headersSent) return;
     if (status === 503) {
       response.setHeader('Retry-After', String(RETRY_AFTER_SEC));
-      this.logger.warn({ msg: 'request refused: database unavailable or overloaded', reason: body.message });
+      const what = body.code === ErrorCode.AuthUnavailable ? "the identity provider's keys are not loaded" : 'database unavailable or overloaded';
+      this.logger.warn({ msg: `request refused: ${what}`, reason: body.message });
     } else if (status >= 500) this.logger.error(error instanceof Error ? error : String(error));
     response.status(status).json(body);
   }
 
   private describe(error: unknown): [number, { code: string; message: string }] {
     if (error instanceof ApiException) return [error.getStatus(), { code: error.code, message: error.message }];
-    if (error instanceof AuthException) return [401, { code: error.code, message: error.message }];
+    if (error instanceof AuthException) {
+      // The token may well be good: the provider's keys are what is missing, so "retry later".
+      return [error.code === ErrorCode.AuthUnavailable ? 503 : 401, { code: error.code, message: error.message }];
+    }
     if (error instanceof HttpException) {
       const status = error.getStatus();
       const code = status === 404 ? ErrorCode.NotFound : status < 500 ? ErrorCode.InvalidRequest : ErrorCode.Internal;

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { ExecutionProfilesEnvSchema } from '../executions/execution-profile.schema';
 import { AlertRulesEnvSchema } from '../monitoring/alerts/alert-rule.schema';
 
-const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'ES512'] as const;
+const JWT_ALGORITHMS = [
+  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
+] as const;
 
 const csv = (value: string | undefined): string[] =>
   (value ?? '')
@@ -23,6 +25,25 @@ const url = (protocols: string[], name: string) =>
     }, `must be a ${name} URL (${protocols.map((p) => `${p}//`).join(' or ')}...)`);
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** The roles of auth/principal.types.ts (config may not import auth; a test keeps them equal). */
+export const ROLE_NAMES = ['user', 'operator', 'admin'] as const;
+
+/** `provider-name=role,...`: which provider role names mean which of our roles. */
+const roleMap = z
+  .string()
+  .transform(csv)
+  .pipe(
+    z.array(
+      z
+        .string()
+        .regex(new RegExp(`^[^=\\s]+=(${ROLE_NAMES.join('|')})$`), `must be provider-role=${ROLE_NAMES.join('|')} pairs, comma-separated`),
+    ),
+  )
+  .transform((pairs) => Object.fromEntries(pairs.map((pair) => pair.split('=') as [string, (typeof ROLE_NAMES)[number]])));
+
+/** A claim name, or a dotted path into nested claims (`realm_access.roles`). */
+const claimName = z.string().trim().min(1).max(200);
 
 /**
  * Every environment variable the backend reads, with its default. Parsed once at start-up
@@ -46,6 +67,23 @@ export const EnvSchema = z
     JWT_PUBLIC_KEY: z.string().optional(),
     /** PEM private key, only for `pnpm token` with RS*, ES* keys. */
     JWT_PRIVATE_KEY: z.string().optional(),
+    /**
+     * JWKS URL of an identity provider (Keycloak, Auth0, ...): keys are chosen by `kid`, cached
+     * and refreshed. Instead of JWT_PUBLIC_KEY; needs RS*, PS* or ES* algorithms.
+     */
+    JWT_JWKS_URL: url(['https:', 'http:'], 'HTTP(S)').optional(),
+    /** Seconds between scheduled JWKS refreshes. @default 600 */
+    JWT_JWKS_REFRESH_SEC: int(1, 86_400).default(600),
+    /** Least seconds between refetches caused by a token with an unknown `kid`. @default 30 */
+    JWT_JWKS_COOLDOWN_SEC: int(0, 3600).default(30),
+    /** Longest a JWKS request may take, in ms. @default 5000 */
+    JWT_JWKS_TIMEOUT_MS: int(100, 60_000).default(5000),
+    /** Claim holding the user id (a name, or a dotted path). @default sub */
+    JWT_USER_ID_CLAIM: claimName.default('sub'),
+    /** Claim holding the role or a list of roles (a name such as `https://example.com/roles`, or a dotted path such as `realm_access.roles`). @default role */
+    JWT_ROLE_CLAIM: claimName.default('role'),
+    /** `provider-role=role` pairs, comma-separated; when set, only mapped names count. @default our role names as they are */
+    JWT_ROLE_MAP: roleMap.optional(),
     /** Comma-separated allow-list of algorithms. @default HS256 */
     JWT_ALGORITHMS: z
       .string()
@@ -203,10 +241,17 @@ export const EnvSchema = z
     const hs = env.JWT_ALGORITHMS.some((alg) => alg.startsWith('HS'));
     const asym = env.JWT_ALGORITHMS.some((alg) => !alg.startsWith('HS'));
     if (hs && asym) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_ALGORITHMS'], message: 'must not mix HS* with RS*, ES* algorithms' });
+      ctx.addIssue({ code: 'custom', path: ['JWT_ALGORITHMS'], message: 'must not mix HS* with RS*, PS*, ES* algorithms' });
     }
-    if (asym && !env.JWT_PUBLIC_KEY) {
-      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'is required for RS*, ES* algorithms' });
+    if (asym && !env.JWT_PUBLIC_KEY && !env.JWT_JWKS_URL) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_PUBLIC_KEY'], message: 'or JWT_JWKS_URL is required for RS*, PS*, ES* algorithms' });
+    }
+    if (env.JWT_JWKS_URL && env.JWT_PUBLIC_KEY) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'and JWT_PUBLIC_KEY must not both be set' });
+    }
+    // A JWKS holds public keys: an HS* allow-list would let a public key serve as an HMAC secret.
+    if (env.JWT_JWKS_URL && hs) {
+      ctx.addIssue({ code: 'custom', path: ['JWT_ALGORITHMS'], message: 'must be RS*, PS* or ES* with JWT_JWKS_URL (HS* never)' });
     }
     if (hs && !env.JWT_SECRET && env.NODE_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['JWT_SECRET'], message: 'is required in production' });
@@ -245,3 +290,4 @@ export function drainReadinessDelayMs(env: { NODE_ENV: string; DRAIN_READINESS_D
 
 export type Env = z.infer<typeof EnvSchema>;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+export type RoleName = (typeof ROLE_NAMES)[number];

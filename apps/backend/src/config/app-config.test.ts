@@ -45,7 +45,24 @@ const INVALID: Record<string, Array<Record<string, string>>> = {
     { JWT_ALGORITHMS: 'none' },
     { JWT_ALGORITHMS: 'HS256,hs512' },
     { JWT_ALGORITHMS: ' , ' },
-    { JWT_ALGORITHMS: 'PS256' },
+    { JWT_ALGORITHMS: 'EdDSA' },
+    // A JWKS holds public keys; HS* with it would let one serve as an HMAC secret.
+    { JWT_ALGORITHMS: 'HS256', JWT_JWKS_URL: 'https://id.example/jwks' },
+  ],
+  JWT_JWKS_URL: [
+    { JWT_JWKS_URL: 'id.example/jwks', JWT_ALGORITHMS: 'RS256' },
+    { JWT_JWKS_URL: 'file:///etc/jwks.json', JWT_ALGORITHMS: 'RS256' },
+    { JWT_JWKS_URL: 'https://id.example/jwks', JWT_ALGORITHMS: 'RS256', JWT_PUBLIC_KEY: PUBLIC_KEY },
+  ],
+  JWT_JWKS_REFRESH_SEC: [{ JWT_JWKS_REFRESH_SEC: '0' }, { JWT_JWKS_REFRESH_SEC: '86401' }],
+  JWT_JWKS_COOLDOWN_SEC: [{ JWT_JWKS_COOLDOWN_SEC: '-1' }, { JWT_JWKS_COOLDOWN_SEC: '3601' }],
+  JWT_JWKS_TIMEOUT_MS: [{ JWT_JWKS_TIMEOUT_MS: '99' }, { JWT_JWKS_TIMEOUT_MS: 'soon' }],
+  JWT_USER_ID_CLAIM: [{ JWT_USER_ID_CLAIM: '   ' }, { JWT_USER_ID_CLAIM: 'x'.repeat(201) }],
+  JWT_ROLE_CLAIM: [{ JWT_ROLE_CLAIM: '   ' }],
+  JWT_ROLE_MAP: [
+    { JWT_ROLE_MAP: 'taskdash-admin=root' },
+    { JWT_ROLE_MAP: 'admin' },
+    { JWT_ROLE_MAP: 'a=admin,=user' },
   ],
   JWT_CLOCK_TOLERANCE_SEC: [{ JWT_CLOCK_TOLERANCE_SEC: '301' }, { JWT_CLOCK_TOLERANCE_SEC: '-1' }],
   ALLOWED_ORIGINS: [{ ALLOWED_ORIGINS: 'http://a.example,*', NODE_ENV: 'production', JWT_SECRET: SECRET }],
@@ -290,21 +307,54 @@ describe('loadConfig', () => {
 
   describe('JWT keys and algorithms', () => {
     it.each(['HS256,RS256', 'RS256,HS512', 'ES256,HS256'])(
-      'refuses %s, which mixes HS* with RS*, ES*',
+      'refuses %s, which mixes HS* with RS*, PS*, ES*',
       (algorithms) => {
         expect(
           problems({ JWT_ALGORITHMS: algorithms, JWT_SECRET: SECRET, JWT_PUBLIC_KEY: PUBLIC_KEY }),
-        ).toEqual(['JWT_ALGORITHMS must not mix HS* with RS*, ES* algorithms']);
+        ).toEqual(['JWT_ALGORITHMS must not mix HS* with RS*, PS*, ES* algorithms']);
       },
     );
 
-    it.each(['RS256', 'ES256', 'RS384,ES512'])('refuses %s without JWT_PUBLIC_KEY', (algorithms) => {
+    it.each(['RS256', 'ES256', 'RS384,ES512', 'PS256'])('refuses %s without JWT_PUBLIC_KEY or JWT_JWKS_URL', (algorithms) => {
       expect(problems({ JWT_ALGORITHMS: algorithms })).toEqual([
-        'JWT_PUBLIC_KEY is required for RS*, ES* algorithms',
+        'JWT_PUBLIC_KEY or JWT_JWKS_URL is required for RS*, PS*, ES* algorithms',
       ]);
       expect(problems({ JWT_ALGORITHMS: algorithms, JWT_PUBLIC_KEY: '' })).toEqual([
-        'JWT_PUBLIC_KEY is required for RS*, ES* algorithms',
+        'JWT_PUBLIC_KEY or JWT_JWKS_URL is required for RS*, PS*, ES* algorithms',
       ]);
+    });
+
+    it('takes keys from a JWKS URL, with its refresh settings, and no static key', () => {
+      const { jwt } = loadConfig({
+        NODE_ENV: 'production',
+        JWT_JWKS_URL: 'https://id.example/realms/r/protocol/openid-connect/certs',
+        JWT_ALGORITHMS: 'RS256,PS256',
+        JWT_JWKS_REFRESH_SEC: '300',
+        JWT_JWKS_COOLDOWN_SEC: '10',
+      });
+      expect(jwt).toMatchObject({
+        algorithms: ['RS256', 'PS256'],
+        verifyKey: '',
+        usingDevSecret: false,
+        jwks: { url: 'https://id.example/realms/r/protocol/openid-connect/certs', refreshMs: 300_000, cooldownMs: 10_000, timeoutMs: 5000 },
+      });
+      expect(loadConfig({ NODE_ENV: 'test' }).jwt.jwks).toBeUndefined();
+    });
+
+    it('maps claims: sub and role by default, or the configured claims and role names', () => {
+      expect(loadConfig({ NODE_ENV: 'test' }).jwt.claims).toEqual({ userId: 'sub', role: 'role', roleMap: undefined });
+      expect(
+        loadConfig({
+          NODE_ENV: 'test',
+          JWT_USER_ID_CLAIM: 'oid',
+          JWT_ROLE_CLAIM: 'https://taskdash.example/roles',
+          JWT_ROLE_MAP: 'taskdash-admin=admin, ops=operator,viewer=user',
+        }).jwt.claims,
+      ).toEqual({
+        userId: 'oid',
+        role: 'https://taskdash.example/roles',
+        roleMap: { 'taskdash-admin': 'admin', ops: 'operator', viewer: 'user' },
+      });
     });
 
     it('verifies RS*, ES* with the public key, turning \\n escapes into newlines, and signs with the private key', () => {

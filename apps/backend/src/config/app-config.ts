@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { DEFAULT_ALERT_RULES, type AlertRule } from '../monitoring/alerts/alert-rule.schema';
 import { CLAUDE_PROFILE, claudeProfile, type ExecutionProfile } from '../executions/execution-profile.schema';
-import { drainReadinessDelayMs, EnvSchema, type Env, type JwtAlgorithm } from './app-config.schema';
+import { drainReadinessDelayMs, EnvSchema, type Env, type JwtAlgorithm, type RoleName } from './app-config.schema';
 
 /** Development secret used only when no JWT_SECRET is set outside production. */
 export const DEV_JWT_SECRET = 'taskdash-development-secret-do-not-use-in-production';
@@ -21,6 +21,10 @@ export interface AppConfig {
     audience: string | undefined;
     clockToleranceSec: number;
     usingDevSecret: boolean;
+    /** Keys from an identity provider's JWKS instead of `verifyKey` (then empty). */
+    jwks: JwksConfig | undefined;
+    /** Where the user id and role(s) are in the claims, and what the provider's role names mean. */
+    claims: ClaimsConfig;
   };
   /** Each node's mirror of the session tables (auth/session-mirror.ts). */
   sessions: { cacheRefreshMs: number; cacheMaxRows: number };
@@ -89,6 +93,23 @@ export interface AppConfig {
   };
 }
 
+export interface JwksConfig {
+  url: string;
+  /** Between scheduled refreshes. */
+  refreshMs: number;
+  /** Least time between refetches caused by an unknown `kid`. */
+  cooldownMs: number;
+  timeoutMs: number;
+}
+
+export interface ClaimsConfig {
+  /** A claim name, or a dotted path when no claim has the whole name. */
+  userId: string;
+  role: string;
+  /** Provider role name -> our role; undefined: our role names as they are. */
+  roleMap: Record<string, RoleName> | undefined;
+}
+
 /** Thrown with one line per invalid variable, each naming it. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -126,6 +147,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
       audience: env.JWT_AUDIENCE,
       clockToleranceSec: env.JWT_CLOCK_TOLERANCE_SEC,
       usingDevSecret: hs && !env.JWT_SECRET,
+      jwks: env.JWT_JWKS_URL
+        ? {
+            url: env.JWT_JWKS_URL,
+            refreshMs: env.JWT_JWKS_REFRESH_SEC * 1000,
+            cooldownMs: env.JWT_JWKS_COOLDOWN_SEC * 1000,
+            timeoutMs: env.JWT_JWKS_TIMEOUT_MS,
+          }
+        : undefined,
+      claims: { userId: env.JWT_USER_ID_CLAIM, role: env.JWT_ROLE_CLAIM, roleMap: env.JWT_ROLE_MAP },
     },
     sessions: { cacheRefreshMs: env.SESSION_CACHE_REFRESH_SEC * 1000, cacheMaxRows: env.SESSION_CACHE_MAX_ROWS },
     allowedOrigins: env.ALLOWED_ORIGINS,

@@ -57,6 +57,8 @@ export class AppLogger implements LoggerService {
     const ctx = context ?? traceOrContext;
     const stack = context ? traceOrContext : undefined;
     if (message instanceof Error) this.pino.error({ context: ctx, err: message }, message.message);
+    // A structured entry (`{ msg, ...fields }`), as warn and log take it; not "[object Object]".
+    else if (typeof message === 'object' && message !== null) this.pino.error({ context: ctx, ...(stack ? { stack } : {}), ...message });
     else this.pino.error({ context: ctx, ...(stack ? { stack } : {}) }, String(message));
   }
   warn(message: unknown, context?: string): void {

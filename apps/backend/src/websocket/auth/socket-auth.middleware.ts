@@ -2,6 +2,7 @@ import { ErrorCode, type ErrorCode as Code } from '@taskdash/contract';
 import type { ExtendedError } from 'socket.io';
 import { AuthException } from '../../auth/auth.exception';
 import type { JwtVerifierService } from '../../auth/jwt-verifier.service';
+import type { Principal } from '../../auth/principal.types';
 import type { SessionStateService } from '../../auth/session-state.service';
 import type { ConnectionLimiter } from '../limits/connection-limiter';
 import type { AppSocket } from '../socket.types';
@@ -47,6 +48,12 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
     next(rejection(code, message));
   };
   return (socket, next) => {
+    // A verifier failure that is not a refusal still refuses; a session lookup's means "not now".
+    const refuseFor = (error: unknown, otherwise: Code = ErrorCode.Unavailable) =>
+      error instanceof AuthException
+        ? refuse(next, error.code, error.message)
+        : refuse(next, otherwise, otherwise === ErrorCode.Unavailable ? 'try again later' : 'token rejected');
+    const refuseToken = (error: unknown) => refuseFor(error, ErrorCode.TokenInvalid);
     const { headers, query, auth, address } = socket.handshake;
     if (deps.isDraining?.()) return refuse(next, ErrorCode.ServerDraining, 'this node is shutting down; connect to another');
     // Decided at the transport handshake (transport-admission.ts); asked here only without it.
@@ -59,27 +66,27 @@ export function createSocketAuthMiddleware(deps: SocketAuthDependencies): Socket
     if (Object.keys(query).some((key) => QUERY_CREDENTIALS.includes(key.toLowerCase()))) {
       return refuse(next, ErrorCode.TokenInQuery, 'send the token in auth.token, not in the query string');
     }
-    let verified;
+    let verified: Principal | Promise<Principal>;
     try {
       verified = deps.verifier.verify((auth as { token?: unknown } | undefined)?.token);
     } catch (error) {
-      return error instanceof AuthException ? refuse(next, error.code, error.message) : refuse(next, ErrorCode.TokenInvalid, 'token rejected');
+      return refuseToken(error);
     }
     // Verified once, never needed again (a refresh brings its own token): the socket should
     // not carry the string for its whole life, nor hand it to other nodes with the handshake.
     socket.handshake.auth = NO_AUTH;
-    deps.sessions.resolve(verified).then(
-      (principal) => {
-        if (!deps.limiter.hasRoomFor(principal.userId)) {
+    const admit = (principal: Principal) =>
+      deps.sessions.resolve(principal).then((current) => {
+        if (!deps.limiter.hasRoomFor(current.userId)) {
           return refuse(next, ErrorCode.TooManyConnections, 'too many connections for this user');
         }
-        socket.data.principal = principal;
+        socket.data.principal = current;
         socket.data.subscriptions = new Set();
         next();
-      },
-      (error: unknown) =>
-        error instanceof AuthException ? refuse(next, error.code, error.message) : refuse(next, ErrorCode.Unavailable, 'try again later'),
-    );
+      }, (error: unknown) => refuseFor(error));
+    // Only a JWKS fetch (an unknown kid) makes verify asynchronous; a cached key does not wait.
+    if (verified instanceof Promise) void verified.then(admit, refuseToken);
+    else void admit(verified);
   };
 }
 

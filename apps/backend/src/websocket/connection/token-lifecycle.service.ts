@@ -61,7 +61,7 @@ export class TokenLifecycleService {
 
   async refresh(socket: AppSocket, request: RefreshTokenRequest): Promise<RefreshTokenAck> {
     try {
-      const next = await this.sessions.resolve(this.verifier.verify(request.token));
+      const next = await this.sessions.resolve(await this.verifier.verify(request.token));
       if (next.userId !== socket.data.principal.userId) {
         // Someone else's token on this connection: never just refuse, close it.
         setImmediate(() =>
