@@ -103,7 +103,8 @@ export class AppModule {
         queue,
         executions,
         UsersModule,
-        DashboardModule.register({ devTokens: config.env !== 'production' }),
+        // With a JWKS the provider issues the tokens: a minted one would not verify.
+        DashboardModule.register({ devTokens: config.env !== 'production' && !config.jwt.jwks }),
         ...(extras.imports ?? []),
       ],
       controllers: [HealthController],

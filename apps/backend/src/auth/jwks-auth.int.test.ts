@@ -97,6 +97,8 @@ describe('tokens from an identity provider (JWKS), through the real handshake an
         status: 200,
         jwks: { ok: true, state: 'ok', keyCount: 2, lastError: null },
       });
+      // The provider issues the tokens: no development minting beside it.
+      expect((await fetch(`${t.url}/dev/token`, { method: 'POST' })).status).toBe(404);
     });
 
     it('accepts a key added to the JWKS without a restart, and refuses a removed one after the refresh', async () => {
