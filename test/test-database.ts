@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import { FaultProxy } from '@taskdash/testkit';
 import { TEMPLATE_DB_ENV, TEST_DB_PREFIX, TEST_PG_URL, withDatabase } from './test-env';
 
 export interface TestDatabase {
@@ -53,3 +54,12 @@ export function testClients(url: () => string) {
 export const clientExecutor = (client: Client) => ({
   query: async <T>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as T[],
 });
+
+/** A fault proxy in front of the database's server, and the database as seen through it. */
+export async function behindFaultProxy(database: TestDatabase): Promise<{ proxy: FaultProxy; database: TestDatabase }> {
+  const target = new URL(database.url);
+  const proxy = await new FaultProxy({ host: target.hostname, port: Number(target.port || 5432) }).start();
+  const viaProxy = new URL(database.url);
+  viaProxy.host = proxy.url;
+  return { proxy, database: { ...database, url: viaProxy.toString() } };
+}

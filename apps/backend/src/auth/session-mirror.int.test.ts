@@ -1,9 +1,9 @@
-import { FaultProxy } from '@taskdash/testkit';
+import type { FaultProxy } from '@taskdash/testkit';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { startBackendProcess, type BackendProcess } from '../../../../test/backend-process';
 import { delay, expectEventually } from '../../../../test/eventually';
-import { createTestDatabase, type TestDatabase } from '../../../../test/test-database';
+import { behindFaultProxy, createTestDatabase, type TestDatabase } from '../../../../test/test-database';
 import { connected, rejection, startTestApp, type TestApp } from '../../../../test/test-app';
 import { SessionStateService } from './session-state.service';
 
@@ -86,15 +86,10 @@ describe('the session mirror', () => {
 
     beforeAll(async () => {
       database = await createTestDatabase();
-      const direct = new URL(database.url);
-      proxy = await new FaultProxy({ host: direct.hostname, port: Number(direct.port || 5432) }).start();
-      const proxied = new URL(database.url);
-      proxied.port = String(proxy.port);
+      const proxied = await behindFaultProxy(database);
+      proxy = proxied.proxy;
       // The app's connections go through the proxy; this test's own SQL does not.
-      t = await startTestApp({
-        database: { ...database, url: proxied.toString() },
-        env: { SESSION_CACHE_REFRESH_SEC: '1' },
-      });
+      t = await startTestApp({ database: proxied.database, env: { SESSION_CACHE_REFRESH_SEC: '1' } });
       sql = new Client({ connectionString: database.url });
       await sql.connect();
     });
