@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { delay } from '../../../../test/eventually';
 import { clientExecutor, createTestDatabase, testClients, type TestDatabase } from '../../../../test/test-database';
-import { EventStore, type PendingEvent } from './event-store';
+import { EventStore, NO_EPOCH, type PendingEvent } from './event-store';
 
 const event = (stream: string): PendingEvent => ({
   id: randomUUID(),
@@ -103,6 +103,21 @@ describe('EventStore on PostgreSQL', () => {
     expect(again.epoch).toBe(first.epoch);
     const [appended] = await store.append([event(stream)]);
     expect(appended).toMatchObject({ seq: 1, epoch: first.epoch });
+  });
+
+  it('peeks at a head without creating the stream: an absent stream is empty with NO_EPOCH', async () => {
+    const store = new EventStore(clientExecutor(await connect()));
+    const [absent, present] = [`user:${randomUUID()}`, `user:${randomUUID()}`];
+    const [stored] = await store.append([event(present)]);
+    const [none, some] = await Promise.all([store.peekHead(absent), store.peekHead(present)]);
+    expect(none).toEqual({ name: absent, lastSeq: 0, firstSeq: 1, epoch: NO_EPOCH });
+    expect(some).toEqual({ name: present, lastSeq: 1, firstSeq: 1, epoch: stored!.epoch });
+    expect(await store.heads([absent])).toEqual([]);
+    // The placeholder epoch is comparable in SQL: once the stream exists, a head check reports it.
+    await store.append([event(absent)]);
+    const [created] = await store.changedHeads([{ name: absent, lastSeq: 0, epoch: NO_EPOCH }]);
+    expect(created).toMatchObject({ name: absent, lastSeq: 1 });
+    expect(created!.epoch).not.toBe(NO_EPOCH);
   });
 
   it('answers a head check only for the streams that moved past what the caller knows', async () => {

@@ -19,6 +19,13 @@ export interface StreamHead {
   epoch: string;
 }
 
+/**
+ * The epoch `peekHead` gives a stream that has no row yet: no real epoch (random UUIDs) is
+ * ever equal to it, so the first real one always differs. It is a valid UUID, so it can be
+ * compared in SQL like any other (`changedHeads`).
+ */
+export const NO_EPOCH = '00000000-0000-0000-0000-000000000000';
+
 interface StoredRow {
   stream: string;
   seq: bigint | number | string;
@@ -151,6 +158,7 @@ export class EventStore {
     const rows = await this.sql.query<HeadRow>(
       `SELECT name, last_seq, first_seq, epoch::text AS epoch FROM event_streams WHERE name = ANY($1::text[])`,
       [streams],
+      'stream_heads',
     );
     return rows.map(toHead);
   }
@@ -182,6 +190,22 @@ export class EventStore {
   }
 
   private readonly headLoader = new MicroBatcher<string, StreamHead>((streams) => this.ensureHeads(streams));
+
+  /**
+   * The head of a stream as it is, without creating it: a stream with no row is empty, with
+   * `NO_EPOCH`. For a subscriber that is told no position (the server joining a socket to
+   * its own `user:` stream), which then costs a read instead of a committed insert, on a
+   * handshake path that runs thousands of times a second in a reconnect storm. Batched like
+   * `ensureHead`.
+   */
+  peekHead(stream: string): Promise<StreamHead> {
+    return this.peekLoader.load(stream);
+  }
+
+  private readonly peekLoader = new MicroBatcher<string, StreamHead>(async (streams) => {
+    const found = new Map((await this.heads(streams)).map((head) => [head.name, head]));
+    return new Map(streams.map((name) => [name, found.get(name) ?? { name, lastSeq: 0, firstSeq: 1, epoch: NO_EPOCH }]));
+  });
 
   /** `ensureHead` for many streams in one statement; reads first, inserts only what is missing. */
   private async ensureHeads(streams: string[]): Promise<Map<string, StreamHead>> {

@@ -4,15 +4,20 @@ import fc from 'fast-check';
 import { expectEventually } from '../../../../test/eventually';
 import { EventCollector, subscribe } from '../../../../test/event-collector';
 import { connected, startTestApp, type TestApp, type TestSocket } from '../../../../test/test-app';
+import { testClients } from '../../../../test/test-database';
 import type { Role } from '../auth/principal.types';
 import { EventFanout } from './delivery/event-fanout.service';
 
 describe('websocket gateway', () => {
   let t: TestApp;
+  const clients = testClients(() => t.database.url);
   beforeAll(async () => {
     t = await startTestApp();
   });
-  afterAll(() => t.close());
+  afterAll(async () => {
+    await clients.end();
+    await t.close();
+  });
 
   const newTask = async (owner: string, members: string[] = []) =>
     ((await t.http('POST', '/tasks', owner, { title: 'g', members })).body as { id: string }).id;
@@ -32,11 +37,33 @@ describe('websocket gateway', () => {
   it("joins the socket to its own user stream on connect and delivers events addressed to it", async () => {
     const socket = await open('uma');
     const got = new EventCollector(socket);
+    const joined = () => t.app.get(EventFanout, { strict: false }).attachedNamespace!.sockets.get(socket.id!)!.rooms;
+    await expectEventually(() => expect(joined().has('s:user:uma')).toBe(true));
+    // Joining a first-time user's stream reads it and creates nothing (no write per handshake).
+    const client = await clients.connect();
+    const row = async () =>
+      (await client.query<{ epoch: string }>('SELECT epoch::text AS epoch FROM event_streams WHERE name = $1', ['user:uma'])).rows;
+    expect(await row()).toEqual([]);
     const taskId = await newTask('owner-1', ['uma']);
     await expectEventually(() =>
       expect(got.all.filter((e) => e.stream === 'user:uma').map((e) => e.type)).toEqual(['task.member_added']),
     );
     expect(got.all[0]?.payload).toMatchObject({ taskId, userId: 'uma' });
+    // The stream the first event created is delivered from seq 1, under its real epoch, and an
+    // explicit subscribe names that same position.
+    const [{ epoch }] = (await row()) as [{ epoch: string }];
+    expect(got.all[0]).toMatchObject({ seq: 1, epoch });
+    const answer = await subscribe(socket, [{ stream: 'user:uma' }]);
+    expect(answer.ok && answer.results[0]).toMatchObject({ ok: true, position: { seq: 1, epoch } });
+  });
+
+  it('an explicit subscribe to a stream the server joined without creating it creates it and names its real epoch', async () => {
+    const socket = await open('newcomer');
+    const client = await clients.connect();
+    const answer = await subscribe(socket, [{ stream: 'user:newcomer' }]);
+    const rows = (await client.query<{ epoch: string }>('SELECT epoch::text AS epoch FROM event_streams WHERE name = $1', ['user:newcomer'])).rows;
+    expect(rows).toHaveLength(1);
+    expect(answer.ok && answer.results[0]).toMatchObject({ ok: true, position: { seq: 0, epoch: rows[0]!.epoch } });
   });
 
   it('an idle socket holds little: no token, one disconnect listener, no message or request state, no room but its own and its stream', async () => {

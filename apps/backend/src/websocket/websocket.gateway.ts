@@ -123,8 +123,9 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
       if (this.guard.admit(socket, packet)) this.handle(socket, packet[0], packet[1], packet[2]);
     });
     const { userId } = socket.data.principal;
+    // No answer: nobody is told its position, so a first-time user's stream is read, not created.
     void this.subscriptions
-      .enqueue(socket, () => this.subscriptions.subscribe(socket, [{ stream: userStream(userId) }], () => undefined))
+      .enqueue(socket, () => this.subscriptions.subscribe(socket, [{ stream: userStream(userId) }]))
       .catch((error: Error) => this.logger.warn({ msg: 'joining user stream failed', error: error.message }));
   }
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '@taskdash/contract';
 import type { CommittedEvents } from '../../events/committed-events';
-import type { EventStore, StreamHead } from '../../events/event-store';
+import { NO_EPOCH, type EventStore, type StreamHead } from '../../events/event-store';
 import { streamRoom } from './stream-room.util';
 
 /** A contiguous run of one stream's events, for every local socket in its room. */
@@ -107,23 +107,33 @@ export class StreamDispatcher {
 
   /**
    * Starts tracking a stream (or takes one more interest in it) and returns its state.
-   * Pair with `release`.
+   * Pair with `release`. With `positioned` false the caller tells nobody the stream's
+   * position (the server joining a socket to its own `user:` stream), so a stream that does
+   * not exist yet is tracked as empty with `NO_EPOCH` instead of being created; the first
+   * positioned `acquire` creates it and learns its epoch. The interest is taken before the
+   * first await when the stream is tracked (the viewer registry relies on it).
    */
-  async acquire(stream: string): Promise<StreamState> {
+  async acquire(stream: string, positioned = true): Promise<StreamState> {
     this.cancelLinger(stream);
-    const existing = this.states.get(stream);
-    if (existing) {
-      existing.interest++;
-      return existing;
+    let state = this.states.get(stream);
+    if (!state) {
+      let loading = this.loading.get(stream);
+      if (!loading) {
+        loading = this.load(stream, positioned);
+        this.loading.set(stream, loading);
+        void loading.finally(() => this.loading.delete(stream)).catch(() => undefined);
+      }
+      state = await loading;
     }
-    let loading = this.loading.get(stream);
-    if (!loading) {
-      loading = this.load(stream);
-      this.loading.set(stream, loading);
-      void loading.finally(() => this.loading.delete(stream)).catch(() => undefined);
-    }
-    const state = await loading;
     state.interest++;
+    if (positioned && state.epoch === NO_EPOCH) {
+      try {
+        this.observeHead(state, await this.store.ensureHead(stream));
+      } catch (error) {
+        state.interest--;
+        throw error;
+      }
+    }
     return state;
   }
 
@@ -199,11 +209,11 @@ export class StreamDispatcher {
     if (head.lastSeq > state.known) state.known = head.lastSeq;
   }
 
-  private async load(stream: string): Promise<StreamState> {
+  private async load(stream: string, positioned: boolean): Promise<StreamState> {
     this.early.set(stream, []);
     let head: StreamHead;
     try {
-      head = await this.store.ensureHead(stream);
+      head = await (positioned ? this.store.ensureHead(stream) : this.store.peekHead(stream));
     } catch (error) {
       this.early.delete(stream);
       throw error;
@@ -226,9 +236,13 @@ export class StreamDispatcher {
     return state;
   }
 
-  /** The history was reset (new epoch): start numbering from scratch. */
+  /**
+   * The history was reset (new epoch): start numbering from scratch. From `NO_EPOCH` this
+   * is the stream's creation, after the read that found no row: every event in it came
+   * after that read, so delivering from seq 1 is exact, and nothing is worth a warning.
+   */
   private reset(state: StreamState, epoch: string): void {
-    this.logger.warn({ msg: 'stream epoch changed', stream: state.stream });
+    if (state.epoch !== NO_EPOCH) this.logger.warn({ msg: 'stream epoch changed', stream: state.stream });
     state.epoch = epoch;
     state.head = 0;
     state.known = 0;

@@ -62,22 +62,24 @@ export class SubscriptionService {
 
   /**
    * Subscribes to several streams. `answer` is called once every stream is decided and
-   * before any replayed event is sent, so the client learns `recovered` first.
+   * before any replayed event is sent, so the client learns `recovered` first. Without
+   * `answer` (a subscription the server makes on its own, which nobody is told the
+   * position of) a stream that does not exist yet is not created (`StreamDispatcher.acquire`).
    */
-  async subscribe(socket: AppSocket, requests: StreamRequest[], answer: (results: SubscribeResult[]) => void): Promise<void> {
+  async subscribe(socket: AppSocket, requests: StreamRequest[], answer?: (results: SubscribeResult[]) => void): Promise<void> {
     // Resuming costs database reads; a reconnect storm is admitted a bounded number at a time.
     if (requests.some((r) => r.position)) return this.admission.run(() => this.subscribeNow(socket, requests, answer));
     return this.subscribeNow(socket, requests, answer);
   }
 
-  private async subscribeNow(socket: AppSocket, requests: StreamRequest[], answer: (results: SubscribeResult[]) => void): Promise<void> {
+  private async subscribeNow(socket: AppSocket, requests: StreamRequest[], answer?: (results: SubscribeResult[]) => void): Promise<void> {
     const results: SubscribeResult[] = [];
     const planned: Planned[] = [];
     for (const request of requests) {
-      const result = await this.plan(socket, request, planned);
+      const result = await this.plan(socket, request, planned, answer !== undefined);
       results.push(result);
     }
-    answer(results);
+    answer?.(results);
     for (const { state, decision } of planned) {
       try {
         await this.replayAndJoin(socket, state, decision.from);
@@ -109,7 +111,7 @@ export class SubscriptionService {
     this.dispatcher.dropIfIdle(stream);
   }
 
-  private async plan(socket: AppSocket, request: StreamRequest, planned: Planned[]): Promise<SubscribeResult> {
+  private async plan(socket: AppSocket, request: StreamRequest, planned: Planned[], positioned: boolean): Promise<SubscribeResult> {
     const { stream } = request;
     const fail = (code: ErrorPayload['code'], message: string): SubscribeResult => ({
       stream,
@@ -127,7 +129,7 @@ export class SubscriptionService {
     if (!already && socket.data.subscriptions.size >= this.maxSubscriptionsPerSocket) {
       return fail(ErrorCode.TooManySubscriptions, `at most ${this.maxSubscriptionsPerSocket} subscriptions per socket`);
     }
-    const state = await this.dispatcher.acquire(stream);
+    const state = await this.dispatcher.acquire(stream, positioned || request.position !== undefined);
     try {
       const decision = await this.replay.decide(state, request.position);
       // Re-subscribing restarts delivery from the requested position, so leave the room first.
