@@ -22,11 +22,11 @@ const backendRequire = createRequire(resolve(__dirname, '../apps/backend/package
 export class ChaosQueue {
   private readonly queue: BullQueue;
 
-  /** `keyPrefix` is the backends' REDIS_KEY_PREFIX: BullMQ's keys live under `<prefix>:bull`. */
+  /** `keyPrefix` is the backends' REDIS_KEY_PREFIX: BullMQ's keys live under `<prefix>:{bull}`. */
   constructor(redisPort: number, keyPrefix: string) {
     const { Queue } = backendRequire('bullmq') as { Queue: QueueClass };
     // maxRetriesPerRequest null: across a Redis restart a command waits for the reconnect.
-    this.queue = new Queue('executions', { connection: { host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: null }, prefix: `${keyPrefix}:bull` });
+    this.queue = new Queue('executions', { connection: { host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: null }, prefix: `${keyPrefix}:{bull}` });
     this.queue.on('error', () => undefined); // reconnects are expected here
   }
 

@@ -75,6 +75,7 @@ export class AppModule {
               ...DEFAULT_WEBSOCKET_OPTIONS,
               allowedOrigins: config.allowedOrigins,
               multiNode: runtime.redis !== undefined,
+              fanout: { mode: config.eventFanout, keyPrefix: config.redisKeyPrefix },
               maxSubscriptionsPerSocket: config.events.maxSubscriptionsPerSocket,
               replay: { ...DEFAULT_WEBSOCKET_OPTIONS.replay, maxEvents: config.events.replayMaxEvents },
               limits: {

@@ -1,9 +1,9 @@
-import { Redis } from 'ioredis';
 import type { AppConfig } from './config/app-config';
 import { openEmbedded, openPostgres } from './database/database.factory';
 import type { DatabaseHandle } from './database/database.types';
 import { migrate } from './database/migrator';
 import type { AppLogger } from './logging/app-logger';
+import { connectRedis as openRedis, type RedisClient, type RedisMode } from './redis/redis-client';
 import type { WebsocketModuleOptions } from './websocket/websocket-options.types';
 
 /** Each group of options may be overridden in part. */
@@ -14,11 +14,14 @@ export type WebsocketOverrides = {
 };
 
 export interface RedisConnections {
-  /** Commands (readiness, later: locks, revocations). */
-  client: Redis;
+  /** Commands (readiness, leases, alert state, queues). */
+  client: RedisClient;
   /** Socket.IO adapter publisher and subscriber. */
-  pub: Redis;
-  sub: Redis;
+  pub: RedisClient;
+  sub: RedisClient;
+  /** Sharded pub/sub subscriber for stored events (`EVENT_FANOUT=interest`). */
+  events: RedisClient;
+  mode: RedisMode;
 }
 
 /** Everything the app owns and hands to Nest: opened before the app, closed after it. */
@@ -31,12 +34,11 @@ export interface AppRuntime {
   websocketOverrides?: WebsocketOverrides;
 }
 
-function connectRedis(url: string, logger: AppLogger): RedisConnections {
+function connectRedis(url: string, mode: RedisMode, logger: AppLogger): RedisConnections {
   const log = logger.child('Redis');
   let lastError = 0;
-  const make = (role: string): Redis => {
-    // No request retries cap: commands queue while Redis is away and run when it is back.
-    const redis = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false });
+  const make = (role: string, shardedSubscriber = false): RedisClient => {
+    const redis = openRedis(url, mode, { shardedSubscriber });
     redis.on('error', (error: Error) => {
       // Reconnection errors repeat every few hundred ms while Redis is down; log at most every 5 s.
       if (Date.now() - lastError > 5000) log.warn({ role, error: error.message }, 'redis connection error');
@@ -45,7 +47,7 @@ function connectRedis(url: string, logger: AppLogger): RedisConnections {
     redis.on('ready', () => log.debug({ role }, 'redis ready'));
     return redis;
   };
-  return { client: make('client'), pub: make('pub'), sub: make('sub') };
+  return { client: make('client'), pub: make('pub'), sub: make('sub'), events: make('events', true), mode };
 }
 
 /** Opens the database (migrating it) and Redis as configured, logging the mode once. */
@@ -62,13 +64,14 @@ export async function openRuntime(config: AppConfig, logger: AppLogger): Promise
   } finally {
     await session.release();
   }
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : undefined;
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisMode, logger) : undefined;
   log.info(
     {
       database: database.mode,
       databaseAt: database.description,
-      redis: redis ? 'connected' : 'none',
+      redis: redis ? redis.mode : 'none',
       mode: redis ? 'multi-node (Redis adapter)' : 'single node (in-memory adapter)',
+      ...(redis && { eventFanout: config.eventFanout }),
     },
     `running with ${database.mode === 'embedded' ? 'an embedded PGlite database' : 'PostgreSQL'} and ${
       redis ? 'Redis (multi-node)' : 'no Redis (single node; queues are off)'
@@ -91,6 +94,7 @@ export async function closeRuntime(runtime: AppRuntime): Promise<void> {
       runtime.redis.client.quit(),
       runtime.redis.pub.quit(),
       runtime.redis.sub.quit(),
+      runtime.redis.events.quit(),
     ]);
   }
   await runtime.database.close();

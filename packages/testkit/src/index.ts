@@ -10,3 +10,4 @@ export {
   type MsHistogram,
 } from './stats.util';
 export { sleep, waitFor } from './wait.util';
+export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster';

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../config/app-config';
 import { DEMO_ADMIN, DEMO_USER, DemoScenario } from '../demo/demo.scenario';
 import { DASHBOARD_DIST } from '../dashboard/dashboard-static.util';
 import { AppLogger } from '../logging/app-logger';
+import { removeKeysWithPrefix } from '../redis/redis-client';
 import { DEFAULT_ALERT_RULES, type AlertRule } from '../monitoring/alerts/alert-rule.schema';
 
 const LOCAL_REDIS = 'redis://127.0.0.1:6379';
@@ -77,23 +78,14 @@ async function main(): Promise<void> {
     scenario.stop();
     say('stopping');
     await app.close();
-    if (runtime.redis) await removeKeys(runtime.redis.client, config.redisKeyPrefix);
+    // The demo's own keys (a random prefix per run), so runs leave nothing behind.
+    if (runtime.redis) await removeKeysWithPrefix(runtime.redis.client, config.redisKeyPrefix);
     await closeRuntime(runtime);
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   await scenario.run();
-}
-
-/** The demo's own Redis keys (a random prefix per run), so runs leave nothing behind. */
-async function removeKeys(redis: NonNullable<Awaited<ReturnType<typeof openRuntime>>['redis']>['client'], prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
 }
 
 main().catch((error: Error) => {

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { Redis } from 'ioredis';
 import { ConfigError, loadConfig } from '../config/app-config';
 import { AppLogger } from '../logging/app-logger';
 import { ExecutionWorker } from '../queue/execution-worker.service';
 import { JobHandlerRegistry } from '../queue/job-handler.registry';
+import { connectRedis } from '../redis/redis-client';
 
 // `node apps/backend/dist/cli/worker.cli.js`: runs the executions queue's jobs in a process
 // of its own (then set QUEUE_WORKER=off on the backends). Reads the backend's environment:
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     log.error('REDIS_URL is not set: job queues are off, there is nothing to work on');
     process.exit(78); // EX_CONFIG
   }
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+  const redis = connectRedis(config.redisUrl, config.redisMode);
   redis.on('error', (error: Error) => log.warn({ error: error.message }, 'redis connection error'));
   const worker = new ExecutionWorker(
     { redis, keyPrefix: config.redisKeyPrefix, concurrency: config.queue.concurrency, lockMs: config.queue.jobLockMs },

@@ -61,6 +61,14 @@ export const EnvSchema = z
     EMBEDDED_DATA_DIR: z.string().default('.data/pglite'),
     /** Redis URL; without it the backend runs as a single node. */
     REDIS_URL: url(['redis:', 'rediss:'], 'Redis').optional(),
+    /** `cluster`: REDIS_URL names one node of a Redis Cluster, the others are discovered. @default standalone */
+    REDIS_MODE: z.enum(['standalone', 'cluster']).default('standalone'),
+    /**
+     * How stored events reach the other nodes: `interest` (a node receives a stream's events
+     * only while one of its sockets follows it, over Redis sharded pub/sub) or `broadcast`
+     * (every node receives every event). @default interest
+     */
+    EVENT_FANOUT: z.enum(['interest', 'broadcast']).default('interest'),
     /** Shared secret for HS* tokens. At least 32 characters. */
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** PEM public key for RS*, ES* tokens (literal newlines or \n escapes). */

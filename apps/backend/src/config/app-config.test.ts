@@ -68,6 +68,8 @@ const INVALID: Record<string, Array<Record<string, string>>> = {
   ALLOWED_ORIGINS: [{ ALLOWED_ORIGINS: 'http://a.example,*', NODE_ENV: 'production', JWT_SECRET: SECRET }],
   LOG_LEVEL: [{ LOG_LEVEL: 'verbose' }],
   LOG_FORMAT: [{ LOG_FORMAT: 'xml' }],
+  REDIS_MODE: [{ REDIS_MODE: 'sentinel' }],
+  EVENT_FANOUT: [{ EVENT_FANOUT: 'all' }],
   REDIS_KEY_PREFIX: [
     { REDIS_KEY_PREFIX: 'with space' },
     { REDIS_KEY_PREFIX: 'x'.repeat(65) },

@@ -12,6 +12,10 @@ export interface AppConfig {
   host: string;
   database: { url: string } | { embeddedDir: string };
   redisUrl: string | undefined;
+  /** Whether REDIS_URL is one node of a Redis Cluster. */
+  redisMode: Env['REDIS_MODE'];
+  /** How stored events reach the other nodes (websocket/delivery). */
+  eventFanout: Env['EVENT_FANOUT'];
   jwt: {
     algorithms: JwtAlgorithm[];
     /** Secret (HS*) or PEM public key (RS*, ES*). */
@@ -139,6 +143,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): AppConfig {
     host: env.HOST,
     database: env.DATABASE_URL ? { url: env.DATABASE_URL } : { embeddedDir: env.EMBEDDED_DATA_DIR },
     redisUrl: env.REDIS_URL,
+    redisMode: env.REDIS_MODE,
+    eventFanout: env.EVENT_FANOUT,
     jwt: {
       algorithms: env.JWT_ALGORITHMS,
       verifyKey: hs ? secret : (pem(env.JWT_PUBLIC_KEY) ?? ''),

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
 import { REDIS } from '../app.constants';
 import type { JwksStatus } from '../auth/jwks/verify-key.types';
 import { JwtVerifierService } from '../auth/jwt-verifier.service';
@@ -31,7 +31,7 @@ export class ReadinessService {
 
   constructor(
     @Inject(DATABASE) private readonly database: DatabaseHandle,
-    @Optional() @Inject(REDIS) private readonly redis: Redis | undefined,
+    @Optional() @Inject(REDIS) private readonly redis: RedisClient | undefined,
     @Optional() @Inject(JwtVerifierService) private readonly verifier: JwtVerifierService | undefined,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import { hashTagged, type RedisClient } from '../redis/redis-client';
 import { Registry } from 'prom-client';
 import { REDIS } from '../app.constants';
 import { DATABASE, type DatabaseHandle } from '../database/database.types';
@@ -58,7 +58,7 @@ function createRegistry(options: MonitoringOptions): Registry {
         MONITORING_OPTIONS,
       ],
       useFactory: (
-        redis: Redis | undefined,
+        redis: RedisClient | undefined,
         store: AlertStore,
         events: SystemEventsService,
         metrics: WebsocketMetricsService,
@@ -68,7 +68,7 @@ function createRegistry(options: MonitoringOptions): Registry {
         new AlertEngine(
           // Without Redis there is one node, and its memory is the whole truth.
           redis
-            ? new RedisAlertStateStore(redis, `${options.redisKeyPrefix}:alerts`)
+            ? new RedisAlertStateStore(redis, hashTagged(options.redisKeyPrefix, 'alerts'))
             : new MemoryAlertStateStore(),
           store,
           events,
@@ -91,7 +91,7 @@ function createRegistry(options: MonitoringOptions): Registry {
         MONITORING_OPTIONS,
       ],
       useFactory: (
-        redis: Redis | undefined,
+        redis: RedisClient | undefined,
         database: DatabaseHandle,
         publisher: EventPublisher,
         queues: QueueDepthRegistry,

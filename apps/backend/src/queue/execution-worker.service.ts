@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { MetricsTime, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
 import type { ExecutionJobData } from './execution-job.types';
 import type { JobHandlerRegistry } from './job-handler.registry';
 import { bullPrefix, EXECUTIONS_QUEUE } from './queue.constants';
 
 export interface ExecutionWorkerOptions {
-  redis: Redis;
+  redis: RedisClient;
   keyPrefix: string;
   /** Jobs run at once. @default 4 */
   concurrency: number;

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
 import { ExecutionJobDataSchema, type ExecutionJob, type ExecutionJobData } from './execution-job.types';
 import { bullPrefix, EXECUTIONS_QUEUE, KEEP_COMPLETED, KEEP_FAILED } from './queue.constants';
 import { QueueException } from './queue.exception';
@@ -17,7 +17,7 @@ export class ExecutionsQueue {
   private readonly logger = new Logger(ExecutionsQueue.name);
   private readonly queue: Queue<ExecutionJobData, unknown, string> | undefined;
 
-  constructor(redis: Redis | undefined, keyPrefix: string) {
+  constructor(redis: RedisClient | undefined, keyPrefix: string) {
     if (!redis) return;
     // The app's connection is shared, not owned: BullMQ leaves it open on close.
     this.queue = new Queue<ExecutionJobData, unknown, string>(EXECUTIONS_QUEUE, {

@@ -110,7 +110,7 @@ describe('queue bridge position', () => {
     await stopNode(first);
     const before = await stored();
     // As if a bridge had begun one batch spanning the whole stream and died before saving.
-    const state = `${prefix}:queue-bridge:executions:state`;
+    const state = `${prefix}:queue-bridge:{executions}:state`;
     const saved = await redis.hget(state, 'position');
     await redis.hset(state, 'position', '0-0', 'inflight', saved!);
     await redis.hdel(state, 'ordinal');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
 
 /** Tuning of the bridge from BullMQ's event stream to the event streams. */
 export interface BridgeOptions {
@@ -19,8 +19,8 @@ export interface BridgeOptions {
 /** Options of `QueueModule.register`. */
 export interface QueueModuleOptions {
   /** The app's command connection; without it (no REDIS_URL) queues are off. */
-  redis: Redis | undefined;
-  /** The app's Redis key prefix; queue keys live under `<prefix>:bull`. */
+  redis: RedisClient | undefined;
+  /** The app's Redis key prefix; queue keys live under `<prefix>:{bull}` (one hash slot, as BullMQ needs on a cluster). */
   keyPrefix: string;
   worker: {
     /** Run the workers in this process; otherwise run `cli/worker.cli.js`. @default true */

@@ -1,3 +1,5 @@
+import { hashTagged } from '../redis/redis-client';
+
 /** The queue that runs task executions (agent runs). */
 export const EXECUTIONS_QUEUE = 'executions';
 
@@ -9,4 +11,4 @@ export const KEEP_COMPLETED = { age: 24 * 3600, count: 10_000 } as const;
 export const KEEP_FAILED = { age: 7 * 24 * 3600, count: 10_000 } as const;
 
 /** BullMQ's key prefix inside the app's own prefix, so tests and apps never share queues. */
-export const bullPrefix = (keyPrefix: string): string => `${keyPrefix}:bull`;
+export const bullPrefix = (keyPrefix: string): string => hashTagged(keyPrefix, 'bull');

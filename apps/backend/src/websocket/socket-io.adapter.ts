@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import { createAdapter } from '@socket.io/redis-adapter';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client';
 import type { Server, ServerOptions } from 'socket.io';
 
 export interface AppIoAdapterOptions {
@@ -14,7 +14,7 @@ export interface AppIoAdapterOptions {
   pingIntervalMs: number;
   pingTimeoutMs: number;
   /** Pub/sub connections for the Redis adapter; the app owns and closes them. */
-  redis?: { pub: Redis; sub: Redis; key: string };
+  redis?: { pub: RedisClient; sub: RedisClient; key: string };
 }
 
 /**

@@ -57,12 +57,19 @@ export interface WebsocketModuleOptions {
   maxSubscriptionsPerSocket: number;
   /** True when the Socket.IO Redis adapter connects several nodes. @default false */
   multiNode: boolean;
+  /**
+   * How stored events reach the other nodes (`EventFanout`): `interest` over one sharded
+   * pub/sub channel per stream, `<keyPrefix>:ev:{<stream>}`, or `broadcast` to every node.
+   * @default { mode: 'interest', keyPrefix: 'taskdash' }
+   */
+  fanout: { mode: 'interest' | 'broadcast'; keyPrefix: string };
   limits: LimitOptions;
   tokens: TokenOptions;
   connections: ConnectionOptions;
 }
 
 export const DEFAULT_WEBSOCKET_OPTIONS: Omit<WebsocketModuleOptions, 'allowedOrigins' | 'multiNode'> = {
+  fanout: { mode: 'interest', keyPrefix: 'taskdash' },
   replay: { maxEvents: 10_000, pageSize: 500, maxConcurrent: 16 },
   headCheckIntervalMs: 1000,
   streamLingerMs: 30_000,

@@ -13,6 +13,7 @@ import { MessageGuard } from './limits/message-guard';
 import { TaskAccessModule } from '../auth/task-access.module';
 import { UserChannelsService } from './channels/user-channels.service';
 import { EventFanout } from './delivery/event-fanout.service';
+import { StreamChannels } from './delivery/stream-channels';
 import { StreamDispatcher } from './delivery/stream-dispatcher.service';
 import { EventReplayService } from './replay/event-replay.service';
 import { EventStore } from '../events/event-store';
@@ -57,9 +58,16 @@ import type { WebsocketModuleOptions } from './websocket-options.types';
     },
     {
       provide: EventFanout,
-      inject: [StreamDispatcher, CommittedEvents, WEBSOCKET_OPTIONS],
-      useFactory: (dispatcher: StreamDispatcher, committed: CommittedEvents, options: WebsocketModuleOptions) =>
-        new EventFanout(dispatcher, committed, options.multiNode),
+      inject: [StreamDispatcher, CommittedEvents, WEBSOCKET_OPTIONS, REDIS_CONNECTIONS],
+      useFactory: (dispatcher: StreamDispatcher, committed: CommittedEvents, options: WebsocketModuleOptions, redis: RedisConnections | undefined) =>
+        new EventFanout(
+          dispatcher,
+          committed,
+          options.multiNode,
+          options.multiNode && redis && options.fanout.mode === 'interest'
+            ? new StreamChannels(redis.pub, redis.events, options.fanout.keyPrefix)
+            : undefined,
+        ),
     },
     {
       provide: AccessRevocationService,

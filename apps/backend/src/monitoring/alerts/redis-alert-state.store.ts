@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-client';
 import type { AlertSuppression } from '../metric-labels.util';
 import type {
   AlertReport,
@@ -89,8 +89,8 @@ function sharedAlert(reply: Reply): SharedAlert {
 /** Alert state shared by every node through Redis (the app's command connection). */
 export class RedisAlertStateStore implements AlertStateStore {
   constructor(
-    private readonly redis: Redis,
-    /** e.g. `taskdash:alerts`; one per cluster, so every node of it shares the state. */
+    private readonly redis: RedisClient,
+    /** e.g. `taskdash:{alerts}`: one hash slot (its scripts use several keys); every node shares the state. */
     private readonly prefix: string,
   ) {}
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import { hashTagged, type RedisClient } from '../../redis/redis-client';
 import { LeaseLostException } from './lease-lost.exception';
 import type { StreamCursor } from './stream-cursor.util';
 
@@ -45,7 +45,7 @@ export interface BridgePosition {
 
 /**
  * The bridge's lock and position in Redis, next to the stream it reads:
- * `<prefix>:queue-bridge:<queue>:{lock,state,finished}`. The lock is a lease
+ * `<prefix>:queue-bridge:{<queue>}:(lock|state|finished)`. The lock is a lease
  * (SET NX PX, extended by its holder); `begin` marks a batch in flight before it is
  * published and `commit` moves the position after, so a successor knows exactly which
  * batch may be partly published.
@@ -57,12 +57,13 @@ export class BridgeStateStore {
   private readonly finishedKey: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     keyPrefix: string,
     private readonly queue: string,
     private readonly ttlMs: number,
   ) {
-    const base = `${keyPrefix}:queue-bridge:${queue}`;
+    // One hash slot for the three (its scripts use them together), also on a Redis Cluster.
+    const base = hashTagged(`${keyPrefix}:queue-bridge`, queue);
     [this.lockKey, this.stateKey, this.finishedKey] = [`${base}:lock`, `${base}:state`, `${base}:finished`];
   }
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-client';
 import { ExecutionJobDataSchema } from '../execution-job.types';
 import type { JobInfo } from './job-state.tracker';
 
@@ -17,7 +17,7 @@ export class BullJobsStore {
   private readonly base: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     bullPrefix: string,
     queue: string,
   ) {

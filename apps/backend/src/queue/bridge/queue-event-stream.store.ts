@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../redis/redis-client';
 import type { RawStreamEntry } from './job-stream-entry.util';
 
 // Reads `(after, upTo]` (at most `count` entries) and, in the same atomic step, the ordinal
@@ -57,7 +57,7 @@ type ScriptReply = [firstOrdinal: number, scanned?: number, lastId?: string, ...
  */
 export class QueueEventStream {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     readonly key: string,
   ) {}
 

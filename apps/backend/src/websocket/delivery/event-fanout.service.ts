@@ -2,6 +2,7 @@ import type { EventEnvelope } from '@taskdash/contract';
 import type { CommittedEvents } from '../../events/committed-events';
 import type { AppNamespace } from '../socket.types';
 import { RoomBroadcaster } from './room-broadcaster';
+import type { StreamChannels } from './stream-channels';
 import type { StreamDispatcher } from './stream-dispatcher.service';
 
 /** Optional metrics hook, set with `observe`: `events` of one stream reached `sockets` local sockets. */
@@ -13,10 +14,14 @@ export interface FanoutObserver {
 const PEER_CHECK_MS = 1000;
 
 /**
- * Carries committed events to the other nodes through the Socket.IO adapter
- * (`serverSideEmit`, one message per stored batch) and theirs to this node's dispatcher
- * (which takes this node's own straight from `CommittedEvents`). Each node then emits to
- * its own sockets only (`local`), in order, through its dispatcher.
+ * Carries committed events to the other nodes and theirs to this node's dispatcher (which
+ * takes this node's own straight from `CommittedEvents`). Each node then emits to its own
+ * sockets only, in order, through its dispatcher. Two ways between nodes:
+ * - interest (`channels`, EVENT_FANOUT=interest): one sharded pub/sub channel per stream;
+ *   a node subscribes while its dispatcher tracks the stream, so it receives only what
+ *   its sockets follow;
+ * - broadcast (EVENT_FANOUT=broadcast): the Socket.IO adapter's `serverSideEmit`, one
+ *   message per stored batch to every node, whatever its sockets follow.
  */
 export class EventFanout {
   private namespace: AppNamespace | undefined;
@@ -37,10 +42,22 @@ export class EventFanout {
     private readonly dispatcher: StreamDispatcher,
     committed: CommittedEvents,
     private readonly multiNode: boolean,
+    private readonly channels?: StreamChannels,
   ) {
     // Subscribed after the dispatcher (constructed first): local sockets go first.
     committed.subscribe((events) => this.relay(events));
+    if (multiNode && channels) {
+      channels.onEvents((events) => dispatcher.deliver(events));
+      dispatcher.setInterest({ track: (stream) => channels.subscribe(stream), untrack: (stream) => channels.unsubscribe(stream) });
+    }
   }
+
+  /** Events this node received from other nodes, either way. */
+  get receivedFromPeers(): number {
+    return this.channels?.received ?? this.broadcastReceived;
+  }
+
+  private broadcastReceived = 0;
 
   /** Binds delivery to the `/events` namespace once the gateway has it. */
   attach(namespace: AppNamespace): void {
@@ -48,7 +65,12 @@ export class EventFanout {
     const broadcaster = new RoomBroadcaster(namespace, (events, sockets) => this.observer?.emitted(events, sockets));
     this.dispatcher.setEmitter((runs) => broadcaster.emit(runs));
     if (this.multiNode) {
-      namespace.on('node:events', (events: EventEnvelope[]) => this.dispatcher.deliver(events));
+      if (!this.channels) {
+        namespace.on('node:events', (events: EventEnvelope[]) => {
+          this.broadcastReceived += events.length;
+          this.dispatcher.deliver(events);
+        });
+      }
       // A node that joins is missed for a second or two: meanwhile its dispatcher gets
       // those events from the database (its subscriptions read the head, and its head
       // check fills any gap), so it sees them late, never not at all.
@@ -99,6 +121,8 @@ export class EventFanout {
   }
 
   private relay(events: EventEnvelope[]): void {
-    if (this.sendsToPeers) this.namespace?.serverSideEmit('node:events', events);
+    if (!this.sendsToPeers) return;
+    if (this.channels) this.channels.publish(events);
+    else this.namespace?.serverSideEmit('node:events', events);
   }
 }

@@ -16,6 +16,16 @@ export interface RoomRun {
  */
 export type RoomEmitter = (runs: readonly RoomRun[]) => void;
 
+/**
+ * Told when the node starts and stops tracking a stream, so that cross-node delivery can
+ * bring this node exactly the streams it tracks (`StreamChannels`). `track` completes
+ * before the stream's head is read.
+ */
+export interface StreamInterest {
+  track(stream: string): Promise<void>;
+  untrack(stream: string): void;
+}
+
 /** What this node knows of a stream that has local subscribers. */
 export interface StreamState {
   readonly stream: string;
@@ -56,6 +66,7 @@ export class StreamDispatcher {
   /** Events that arrive while a stream's head is being read; applied once it is known. */
   private readonly early = new Map<string, EventEnvelope[]>();
   private emitter: RoomEmitter | undefined;
+  private interest: StreamInterest | undefined;
   private readonly lingering = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -73,6 +84,10 @@ export class StreamDispatcher {
 
   setEmitter(emitter: RoomEmitter): void {
     this.emitter = emitter;
+  }
+
+  setInterest(interest: StreamInterest): void {
+    this.interest = interest;
   }
 
   /** Streams this node currently tracks. */
@@ -159,15 +174,20 @@ export class StreamDispatcher {
   private linger(stream: string): void {
     this.cancelLinger(stream);
     if (this.lingerMs <= 0) {
-      this.states.delete(stream);
+      this.forget(stream);
       return;
     }
     const timer = setTimeout(() => {
       this.lingering.delete(stream);
-      if (this.states.get(stream)?.interest === 0) this.states.delete(stream);
+      if (this.states.get(stream)?.interest === 0) this.forget(stream);
     }, this.lingerMs);
     timer.unref();
     this.lingering.set(stream, timer);
+  }
+
+  private forget(stream: string): void {
+    this.states.delete(stream);
+    this.interest?.untrack(stream);
   }
 
   private cancelLinger(stream: string): void {
@@ -213,9 +233,12 @@ export class StreamDispatcher {
     this.early.set(stream, []);
     let head: StreamHead;
     try {
+      // Receiving first, then the head: an event stored in between is in both, never in neither.
+      if (this.interest) await this.interest.track(stream);
       head = await (positioned ? this.store.ensureHead(stream) : this.store.peekHead(stream));
     } catch (error) {
       this.early.delete(stream);
+      this.interest?.untrack(stream);
       throw error;
     }
     const early = this.early.get(stream) ?? [];
