@@ -69,7 +69,9 @@ export class QueueEventsService {
   /** Announces an operator's action on the queue to its watchers and, for a job of a task, to the task. */
   async action(payload: EventPayloads['queue.action']): Promise<void> {
     const streams = [queueStream(payload.queue), ...(payload.taskId ? [taskStream(payload.taskId)] : [])];
-    await this.publisher.publishMany(streams.map((stream): PublishInput => ({ stream, type: 'queue.action', payload })));
+    // One time for both copies, so a client that receives both can tell they are one action.
+    const occurredAt = new Date();
+    await this.publisher.publishMany(streams.map((stream): PublishInput => ({ stream, type: 'queue.action', payload, occurredAt })));
   }
 
   overview(payload: EventPayloads['queue.overview']): Promise<EventEnvelope> {
