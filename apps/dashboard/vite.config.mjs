@@ -26,7 +26,7 @@ export default defineConfig({
   server: {
     // `pnpm --filter @taskdash/dashboard dev`: the page on :5173, the API and sockets on :3000.
     proxy: {
-      '^/(tasks|executions|alerts|users|dev|health|socket\\.io)': { target: 'http://localhost:3000', ws: true },
+      '^/(tasks|executions|alerts|queues|users|dev|health|socket\\.io)': { target: 'http://localhost:3000', ws: true },
     },
   },
 });

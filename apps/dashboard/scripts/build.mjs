@@ -5,7 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const here = new URL('..', import.meta.url).pathname;
-const sources = ['src', 'index.html', 'vite.config.mjs', 'package.json', '../../packages/client/src', '../../packages/contract/src'];
+const sources = ['src', 'public', 'index.html', 'vite.config.mjs', 'package.json', '../../packages/client/src', '../../packages/contract/src'];
 const built = join(here, 'dist/index.html');
 
 function newest(path) {

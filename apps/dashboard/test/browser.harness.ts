@@ -43,8 +43,17 @@ export async function signIn(page: Page, url: string, token: string): Promise<vo
   await page.locator('[data-testid=connection-state][data-state=connected]').waitFor();
 }
 
+/** The screenshots in the docs; `DOCS_SCREENSHOTS=1` makes the browser tests write them again. */
+export const DOC_IMAGES = join(ROOT, 'docs', 'images');
+
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** A screenshot kept as an artifact and, with `DOCS_SCREENSHOTS=1`, as `docs/images/<docName>.png`. */
+export async function docScreenshot(page: Page, name: string, docName: string): Promise<void> {
+  await screenshot(page, name);
+  if (process.env.DOCS_SCREENSHOTS === '1') await page.screenshot({ path: join(DOC_IMAGES, `${docName}.png`), fullPage: true });
 }
 
 /** The terminal's whole text (scrollback included), through the page's test hook. */

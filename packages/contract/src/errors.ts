@@ -73,6 +73,11 @@ export const ErrorCode = {
   InvalidRequest: 'invalid_request',
   /** HTTP: the resource does not exist, or the caller may not know that it does. */
   NotFound: 'not_found',
+  /**
+   * HTTP: the job is not in a state that allows the action (retry a job that has not failed,
+   * promote one that is not delayed, remove an active one). Reload the job; not retryable as is.
+   */
+  JobStateConflict: 'job_state_conflict',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -122,6 +127,7 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
   permission_lost: info(false, true, 'Access was lost during the replay.'),
   invalid_request: info(false, false, 'HTTP: the request body or parameters are invalid.'),
   not_found: info(false, false, 'HTTP: no such resource visible to the caller.'),
+  job_state_conflict: info(false, false, 'HTTP: the job is not in a state that allows the action.'),
 };
 
 /** What every negative answer carries. Never a stack trace. */

@@ -14,6 +14,7 @@ export type { StreamKind, ParsedStream } from './streams';
 export { TASK_STATUSES, TaskStatusSchema, TaskSnapshotSchema } from './task.types';
 export type { TaskStatus, TaskSnapshot, TaskView } from './task.types';
 export { EVENT_PAYLOAD_SCHEMAS, EVENT_TYPES, isEventType } from './events';
+export { QUEUE_ACTIONS } from './job-events';
 export type { EventType, EventPayloads } from './events';
 export { SYSTEM_EVENT_PAYLOAD_SCHEMAS, ALERT_SEVERITIES, AlertSeveritySchema } from './system-events';
 export type { AlertSeverity } from './system-events';

@@ -24,6 +24,9 @@ export const JobProgressSchema = z
   .union([z.number(), z.string().max(1000), z.boolean(), z.record(z.string(), z.unknown())])
   .refine((value) => JSON.stringify(value).length <= 4096, 'progress must serialise to at most 4096 characters');
 
+/** What an operator did to a queue or one of its jobs (`POST /queues/...`). */
+export const QUEUE_ACTIONS = ['retry', 'remove', 'promote', 'pause', 'resume'] as const;
+
 /** A job that needs reloading, with its task when it has one. */
 const staleJob = z.object({ jobId: jobRef.jobId, taskId: uuid.optional() });
 
@@ -60,6 +63,23 @@ export const JOB_EVENT_PAYLOAD_SCHEMAS = {
     reason: z.enum(['events_trimmed']),
     jobs: z.array(staleJob).max(1000),
     truncated: z.boolean(),
+  }),
+  /**
+   * An operator acted on the queue through the HTTP API: retried a failed job, removed a job,
+   * promoted a delayed job, or paused or resumed the queue. Published after BullMQ accepted
+   * the action, so it reports a change that happened; the job's own events (`job.retrying`,
+   * `job.removed`) follow from the bridge. `jobId` is absent for `pause` and `resume`.
+   * Streams: `queue:<name>`, and `task:<id>` for a job of a task.
+   */
+  'queue.action': z.object({
+    queue: jobRef.queue,
+    action: z.enum(QUEUE_ACTIONS),
+    /** The user who acted. */
+    by: z.string().min(1).max(128),
+    jobId: jobRef.jobId.optional(),
+    name: jobRef.name,
+    taskId: jobRef.taskId,
+    executionId: jobRef.executionId,
   }),
   /**
    * Health of one queue, sent at an interval while anything changes: job counts, throughput

@@ -55,6 +55,11 @@ export class ExecutionStore {
     return this.prisma.execution.findUnique({ where: { id } });
   }
 
+  /** The task's executions, newest first. */
+  listByTask(taskId: string, limit: number): Promise<Execution[]> {
+    return this.prisma.execution.findMany({ where: { taskId }, orderBy: { createdAt: 'desc' }, take: limit });
+  }
+
   async status(id: string): Promise<ExecutionStatus | undefined> {
     return (await this.prisma.execution.findUnique({ where: { id }, select: { status: true } }))?.status;
   }

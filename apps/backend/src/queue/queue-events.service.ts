@@ -66,6 +66,14 @@ export class QueueEventsService {
     return this.publishIdempotent(inputs, options);
   }
 
+  /** Announces an operator's action on the queue to its watchers and, for a job of a task, to the task. */
+  async action(payload: EventPayloads['queue.action']): Promise<void> {
+    const streams = [queueStream(payload.queue), ...(payload.taskId ? [taskStream(payload.taskId)] : [])];
+    // One time for both copies, so a client that receives both can tell they are one action.
+    const occurredAt = new Date();
+    await this.publisher.publishMany(streams.map((stream): PublishInput => ({ stream, type: 'queue.action', payload, occurredAt })));
+  }
+
   overview(payload: EventPayloads['queue.overview']): Promise<EventEnvelope> {
     return this.publisher.publish({ stream: queueStream(payload.queue), type: 'queue.overview', payload });
   }

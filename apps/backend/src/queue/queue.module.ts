@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { WebsocketMetricsService } from '../monitoring/websocket-metrics.service';
 import { QueueEventsService } from './queue-events.service';
+import { QueueAdminController } from './admin/queue-admin.controller';
+import { QueueAdminService } from './admin/queue-admin.service';
 import { BridgeBatchService } from './bridge/bridge-batch.service';
 import { BridgeStateStore } from './bridge/bridge-state.store';
 import { BullJobsStore } from './bridge/bull-jobs.store';
@@ -44,7 +46,9 @@ export function createQueueBridge(
  * as it could not once they come from `registerAsync`.
  */
 @Module({
+  controllers: [QueueAdminController],
   providers: [
+    QueueAdminService,
     {
       provide: ExecutionsQueue,
       inject: [QUEUE_OPTIONS],

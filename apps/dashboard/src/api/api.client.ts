@@ -1,6 +1,6 @@
 import type { ExecutionSnapshot, TaskSnapshot, TaskStatus, TaskView } from '@taskdash/contract';
 import type { Role } from '../session/session';
-import type { AlertRecord, OutputRange } from './api.types';
+import type { AlertRecord, JobAction, JobDetail, JobListState, JobPage, OutputRange, QueueSummary } from './api.types';
 
 /** An HTTP error as the API sends it: `{ code, message }` and a status. */
 export class ApiException extends Error {
@@ -45,6 +45,10 @@ export class ApiClient {
     return this.json('POST', `/tasks/${taskId}/executions`, { profile, prompt });
   }
 
+  async listExecutions(taskId: string): Promise<ExecutionSnapshot[]> {
+    return (await this.json<{ executions: ExecutionSnapshot[] }>('GET', `/tasks/${taskId}/executions`)).executions;
+  }
+
   getExecution(id: string): Promise<ExecutionSnapshot> {
     return this.json('GET', `/executions/${id}`);
   }
@@ -79,6 +83,27 @@ export class ApiClient {
 
   acknowledgeAlert(fingerprint: string): Promise<{ alert: AlertRecord; changed: boolean }> {
     return this.json('POST', `/alerts/${fingerprint}/ack`);
+  }
+
+  getQueue(queue: string): Promise<QueueSummary> {
+    return this.json('GET', `/queues/${encodeURIComponent(queue)}`);
+  }
+
+  /** One page of a state's jobs, paged on the server. */
+  listJobs(queue: string, state: JobListState, offset: number, limit: number): Promise<JobPage> {
+    return this.json('GET', `/queues/${encodeURIComponent(queue)}/jobs?state=${state}&offset=${offset}&limit=${limit}`);
+  }
+
+  getJob(queue: string, jobId: string): Promise<JobDetail> {
+    return this.json('GET', `/queues/${encodeURIComponent(queue)}/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  jobAction(queue: string, jobId: string, action: JobAction): Promise<void> {
+    return this.json('POST', `/queues/${encodeURIComponent(queue)}/jobs/${encodeURIComponent(jobId)}/${action}`);
+  }
+
+  setPaused(queue: string, paused: boolean): Promise<QueueSummary> {
+    return this.json('POST', `/queues/${encodeURIComponent(queue)}/${paused ? 'pause' : 'resume'}`);
   }
 
   /** Whether the backend offers development tokens (never in production). */

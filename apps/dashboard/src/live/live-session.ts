@@ -99,7 +99,7 @@ export class LiveSession {
   private route(event: EventEnvelope): void {
     const kind = parseStream(event.stream)?.kind;
     if (kind === 'system') return this.system.apply(event);
-    if (kind === 'queue' || (kind === 'task' && event.type.startsWith('job.'))) this.jobs.apply(event);
+    if (kind === 'queue' || (kind === 'task' && (event.type.startsWith('job.') || event.type === 'queue.action'))) this.jobs.apply(event);
     if (kind !== 'task' && kind !== 'user') return;
     const followUp = this.board.apply(event);
     // Learnt from the user's stream: read the task for its stream position, then follow it.

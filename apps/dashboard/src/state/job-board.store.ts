@@ -18,15 +18,20 @@ export interface JobView {
 }
 
 export type QueueOverview = EventPayloads['queue.overview'] & { at: string };
+/** An operator's action on a queue, as its `queue.action` event told it. */
+export type QueueActionView = EventPayloads['queue.action'] & { at: string };
 
 /** Finished jobs kept per queue. */
 const FINISHED_LIMIT = 30;
 const FINISHED: readonly JobState[] = ['completed', 'failed', 'removed'];
+/** Actions kept, newest first. */
+const ACTIONS_LIMIT = 20;
 
 /** Jobs seen on queue and task streams, with their latest state and progress, and each queue's overview. */
 export class JobBoardStore extends Emitter {
   private readonly jobs = new Map<string, JobView>();
   private readonly overviews = new Map<string, QueueOverview>();
+  private readonly recentActions: QueueActionView[] = [];
 
   /** Most recent first. */
   list(filter: (job: JobView) => boolean = () => true): JobView[] {
@@ -37,8 +42,18 @@ export class JobBoardStore extends Emitter {
     return [...this.overviews.values()];
   }
 
+  /** Operators' recent actions on `queue`, newest first. */
+  actions(queue: string): QueueActionView[] {
+    return this.recentActions.filter((action) => action.queue === queue);
+  }
+
   apply(event: EventEnvelope): void {
-    if (isEvent(event, 'queue.overview')) {
+    if (isEvent(event, 'queue.action')) {
+      // Operators get it on the queue stream and again on the task's; keep one.
+      if (this.recentActions.some((a) => a.at === event.occurredAt && a.action === event.payload.action && a.jobId === event.payload.jobId)) return;
+      this.recentActions.unshift({ ...event.payload, at: event.occurredAt });
+      this.recentActions.splice(ACTIONS_LIMIT);
+    } else if (isEvent(event, 'queue.overview')) {
       this.overviews.set(event.payload.queue, { ...event.payload, at: event.occurredAt });
     } else if (isEvent(event, 'job.reload_required')) {
       for (const stale of event.payload.jobs) this.patch(event.payload.queue, stale.jobId, { state: 'stale' }, event.occurredAt);

@@ -95,7 +95,14 @@ export class TaskBoardStore extends Emitter {
   private record(taskId: string, event: EventEnvelope): void {
     let timeline = this.timelines.get(taskId);
     if (!timeline) this.timelines.set(taskId, (timeline = []));
-    timeline.push(event);
+    // Progress folds into its job's row anyway: keep only a job's latest report of a run of them,
+    // so a chatty job does not push the status changes out of the kept window.
+    const last = timeline.at(-1);
+    if (event.type === 'job.progress' && last?.type === 'job.progress' && sameJob(last, event)) timeline[timeline.length - 1] = event;
+    else timeline.push(event);
     if (timeline.length > TIMELINE_LIMIT) timeline.splice(0, timeline.length - TIMELINE_LIMIT);
   }
 }
+
+const sameJob = (a: EventEnvelope, b: EventEnvelope): boolean =>
+  (a.payload as { jobId?: string }).jobId === (b.payload as { jobId?: string }).jobId;

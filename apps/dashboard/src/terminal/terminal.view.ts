@@ -40,6 +40,8 @@ export class TerminalView {
     cancel: h('button', { class: 'danger', onclick: () => void this.live.api.cancelExecution(this.executionId) }, 'Cancel run'),
   };
   private readonly controls = h('div', { class: 'terminal-controls' }, ...Object.values(this.buttons));
+  /** Back to the run's task, once the execution (and so its task) is known. */
+  private readonly taskLink = h('a', { class: 'back-link', 'data-testid': 'execution-task-link', hidden: true }, '← task');
   private readonly screen = h('div', { class: 'terminal-screen', 'data-testid': 'terminal' });
   private readonly cleanups: Array<() => void> = [];
   private execution: ExecutionSnapshot | undefined;
@@ -64,7 +66,7 @@ export class TerminalView {
       async (from, to) => (await live.api.output(executionId, { from, to })).bytes,
       (error) => this.terminal.write(dim(`[could not fetch output: ${String(error)}]`)),
     );
-    this.element = h('section', { class: 'panel terminal' },
+    this.element = h('section', { class: 'panel terminal' }, this.taskLink,
       h('h2', {}, 'Agent output ', h('code', {}, executionId.slice(0, 8))), this.status, this.controls, this.screen);
   }
 
@@ -160,6 +162,11 @@ export class TerminalView {
   private render(): void {
     const e = this.execution;
     const log = this.feed.log;
+    if (e) {
+      this.taskLink.href = `#/tasks/${e.taskId}`;
+      this.taskLink.textContent = `← task: ${this.live.board.get(e.taskId)?.title ?? e.taskId.slice(0, 8)}`;
+      this.taskLink.hidden = false;
+    }
     const exit = e?.exitCode !== null && e?.exitCode !== undefined ? ` (exit ${e.exitCode})` : '';
     if (this.feed.isStarted) this.status.dataset.start = String(log.start);
     replaceChildren(this.status,

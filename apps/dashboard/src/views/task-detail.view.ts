@@ -2,8 +2,10 @@ import { TASK_STATUSES, type TaskSnapshot, type TaskStatus } from '@taskdash/con
 import { ApiException } from '../api/api.client';
 import { ago, append, h, replaceChildren } from '../dom.util';
 import type { LiveSession } from '../live/live-session';
-import { summarize } from './event-summary';
 import { progressBar } from './progress.view';
+import { taskExecutionsView } from './task-executions.view';
+import { foldTimeline } from './timeline-fold';
+import { timelineRow } from './timeline.view';
 
 /** One task: live status, members, jobs with progress, agent runs, and its event timeline. */
 export function taskDetailView(live: LiveSession, taskId: string): { element: HTMLElement; dispose: () => void } {
@@ -35,14 +37,13 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
       h('div', { class: 'job-row' }, progressBar(job),
         job.executionId ? h('a', { href: `#/executions/${job.executionId}`, 'data-testid': 'execution-link' }, 'output →') : null)),
       taskJobs.length === 0 ? h('p', { class: 'muted' }, 'No jobs seen since this page opened.') : null);
-    const events = [...live.board.timeline(taskId)].reverse();
-    replaceChildren(timeline, ...events.map((event) =>
-      h('li', { 'data-type': event.type }, h('time', { datetime: event.occurredAt, title: event.occurredAt }, ago(event.occurredAt)), ' ',
-        h('code', {}, `#${event.seq}`), ' ', summarize(event))),
-      events.length === 0 ? h('li', { class: 'muted' }, 'Events appear here as they happen.') : null);
+    const rows = foldTimeline(live.board.timeline(taskId)).reverse();
+    replaceChildren(timeline, ...rows.map((row) => timelineRow(row, live.operator)),
+      rows.length === 0 ? h('li', { class: 'muted' }, 'Events appear here as they happen.') : null);
   };
 
-  const offs = [live.board.listen(render), live.jobs.listen(render)];
+  const runs = taskExecutionsView(live, taskId);
+  const offs = [live.board.listen(render), live.jobs.listen(render), runs.dispose];
   const clock = setInterval(render, 5000);
   render();
   if (!live.board.get(taskId)) {
@@ -53,6 +54,7 @@ export function taskDetailView(live: LiveSession, taskId: string): { element: HT
   append(body,
     h('h3', {}, 'Members'), members, memberForm(live, taskId, act),
     h('h3', {}, 'Jobs'), jobs, runForm(live, taskId, act),
+    h('h3', {}, 'Agent runs'), runs.element,
     h('h3', {}, 'Timeline'), timeline);
   const element = h('section', { class: 'panel task-detail', 'data-testid': 'task-detail' }, header, error, body);
   return { element, dispose: () => { offs.forEach((off) => off()); clearInterval(clock); } };

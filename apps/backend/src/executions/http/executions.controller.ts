@@ -10,9 +10,11 @@ import { TaskIdSchema } from '../../tasks/tasks.schemas';
 import {
   EventsQuerySchema,
   ExecutionIdSchema,
+  ListExecutionsSchema,
   OutputQuerySchema,
   StartExecutionSchema,
   type EventsQuery,
+  type ListExecutionsQuery,
   type OutputQuery,
   type StartExecutionBody,
 } from './executions.schemas';
@@ -47,6 +49,16 @@ export class ExecutionsController {
     @Body(new ZodValidationPipe(StartExecutionSchema)) body: StartExecutionBody,
   ): Promise<ExecutionSnapshot> {
     return this.executions.start(principal, taskId, body);
+  }
+
+  /** The task's executions, newest first (`limit` 1-100, default 20). */
+  @Get('tasks/:id/executions')
+  async listForTask(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ZodValidationPipe(TaskIdSchema)) taskId: string,
+    @Query(new ZodValidationPipe(ListExecutionsSchema)) query: ListExecutionsQuery,
+  ): Promise<{ executions: ExecutionSnapshot[] }> {
+    return { executions: await this.executions.listForTask(principal, taskId, query.limit) };
   }
 
   /** Stops the execution's process group (or drops it from the queue); the final event says `cancelled`. */

@@ -33,3 +33,9 @@ export const EventsQuerySchema = z.strictObject({
   output: z.enum(['include', 'exclude']).default('exclude'),
 });
 export type EventsQuery = z.infer<typeof EventsQuerySchema>;
+
+/** `GET /tasks/:id/executions`: the newest `limit` executions of the task. */
+export const ListExecutionsSchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export type ListExecutionsQuery = z.infer<typeof ListExecutionsSchema>;

@@ -82,6 +82,12 @@ export class ExecutionsService {
     return toExecutionSnapshot(await this.visible(principal, executionId));
   }
 
+  /** A task's executions, newest first, for whoever sees the task. */
+  async listForTask(principal: Principal, taskId: string, limit: number): Promise<ExecutionSnapshot[]> {
+    if (!(await this.access.canSee(principal, taskId))) throw new ApiException(ErrorCode.NotFound, 'no such task', 404);
+    return (await this.store.listByTask(taskId, limit)).map(toExecutionSnapshot);
+  }
+
   async get(principal: Principal, executionId: string): Promise<ExecutionSnapshot> {
     return toExecutionSnapshot(await this.visible(principal, executionId));
   }

@@ -3,8 +3,9 @@ import { ErrorCode } from '@taskdash/contract';
 import { z } from 'zod';
 import { CurrentPrincipal } from '../../auth/current-principal.decorator';
 import { HttpAuthGuard } from '../../auth/http-auth.guard';
-import { isOperator, type Principal } from '../../auth/principal.types';
+import type { Principal } from '../../auth/principal.types';
 import { ApiException } from '../../common/api.exception';
+import { requireOperator } from '../../common/require-operator.util';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe';
 import { AlertEngine } from './alert-engine.service';
 import { AlertStore, type AlertRecord } from './alert.store';
@@ -18,10 +19,7 @@ const fingerprintPipe = new ZodValidationPipe(FingerprintSchema);
 // eslint-disable-next-line no-useless-assignment -- used by a parameter decorator, which the rule misses in a class's last method
 const listPipe = new ZodValidationPipe(ListSchema);
 
-function requireOperator(principal: Principal): void {
-  if (!isOperator(principal))
-    throw new ApiException(ErrorCode.Forbidden, 'only operators and admins see alerts', 403);
-}
+const OPERATORS_ONLY = 'only operators and admins see alerts';
 
 /**
  * Alerts for the dashboard. On connect the dashboard loads `GET /alerts` (open alerts nobody
@@ -42,7 +40,7 @@ export class AlertsController {
     @CurrentPrincipal() principal: Principal,
     @Param('fingerprint', fingerprintPipe) fingerprint: string,
   ): Promise<{ alert: AlertRecord; changed: boolean }> {
-    requireOperator(principal);
+    requireOperator(principal, OPERATORS_ONLY);
     const result = await this.engine.acknowledge(fingerprint, principal.userId);
     if (!result.found) throw new ApiException(ErrorCode.NotFound, 'no open alert with this fingerprint', 404);
     return { alert: result.alert, changed: result.changed };
@@ -53,7 +51,7 @@ export class AlertsController {
     @CurrentPrincipal() principal: Principal,
     @Query(listPipe) query: z.infer<typeof ListSchema>,
   ): Promise<{ alerts: AlertRecord[] }> {
-    requireOperator(principal);
+    requireOperator(principal, OPERATORS_ONLY);
     return { alerts: await this.store.listOpen(query.acknowledged === 'true') };
   }
 }

@@ -27,6 +27,8 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /** Reports `steps` progress values from 100/steps up to exactly 100, then returns `{ steps }`. */
 export const simulatedJobHandler: JobHandler = async (job, signal) => {
   const { steps, stepMs, fail } = SimulatedDataSchema.parse(job.data);
+  // A line in the job's own log (BullMQ's job.log), which the queue pages show.
+  await job.log(`attempt ${job.attemptsMade + 1}: ${steps} step(s)${fail ? ', then fail' : ''}`);
   for (let step = 1; step <= steps && !signal.aborted; step++) {
     if (stepMs > 0) await sleep(stepMs, signal);
     // Awaited: BullMQ writes progress in call order, so the stream never shows it after the result.
