@@ -1,7 +1,11 @@
 import { Client } from 'pg';
 import { openPostgres } from '../apps/backend/src/database/database.factory';
 import { migrate } from '../apps/backend/src/database/migrator';
-import { TEMPLATE_DB_ENV, TEST_DB_PREFIX, TEST_PG_URL, withDatabase } from './test-env';
+import { startRedisCluster, type RedisCluster } from '@taskdash/testkit';
+import { TEMPLATE_DB_ENV, TEST_DB_PREFIX, TEST_PG_URL, TEST_REDIS_CLUSTER_ENV, withDatabase } from './test-env';
+
+/** The run's Redis Cluster, for the teardown: a global, which is what jest shares between the two. */
+export const clusterHolder = globalThis as { taskdashRedisCluster?: RedisCluster };
 
 /**
  * Makes one migrated template database per run; every test file clones it
@@ -25,4 +29,7 @@ export default async function globalSetup(): Promise<void> {
     await database.close();
   }
   process.env[TEMPLATE_DB_ENV] = name;
+  // Three primaries on free ports, started and checked to be ours (about 3 s).
+  clusterHolder.taskdashRedisCluster = await startRedisCluster({ primaries: 3 });
+  process.env[TEST_REDIS_CLUSTER_ENV] = clusterHolder.taskdashRedisCluster.url;
 }

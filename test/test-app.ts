@@ -13,7 +13,7 @@ import { signToken } from '../apps/backend/src/auth/token-signer';
 import { loadConfig } from '../apps/backend/src/config/app-config';
 import { AppLogger } from '../apps/backend/src/logging/app-logger';
 import { createTestDatabase, type TestDatabase } from './test-database';
-import { TEST_JWT_SECRET, TEST_REDIS_URL } from './test-env';
+import { TEST_JWT_SECRET, redisEnv, type TestRedis } from './test-env';
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -32,7 +32,8 @@ export interface TestApp {
 }
 
 export interface TestAppOptions {
-  redis?: boolean;
+  /** `true` is standalone Redis; `cluster` the run's Redis Cluster. */
+  redis?: boolean | TestRedis;
   env?: Record<string, string>;
   websocket?: WebsocketOverrides;
   database?: TestDatabase;
@@ -53,7 +54,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_FORMAT: 'json',
     ALLOWED_ORIGINS: 'http://allowed.example',
     REDIS_KEY_PREFIX: `t-${randomUUID().slice(0, 8)}`,
-    ...(options.redis ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...(options.redis ? redisEnv(options.redis === true ? 'standalone' : options.redis) : {}),
     ...options.env,
   });
   const sink = new Writable({

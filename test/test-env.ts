@@ -11,3 +11,18 @@ export function withDatabase(url: string, database: string): string {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
+
+/** Set by the global setup: a three-primary Redis Cluster that the test run started itself. */
+export const TEST_REDIS_CLUSTER_ENV = 'TASKDASH_TEST_REDIS_CLUSTER_URL';
+
+/** The Redis set-ups the multi-node tests run on. */
+export type TestRedis = 'standalone' | 'cluster';
+export const TEST_REDIS_TARGETS: TestRedis[] = ['standalone', 'cluster'];
+
+/** The backend's Redis settings for one set-up. */
+export function redisEnv(target: TestRedis): { REDIS_URL: string; REDIS_MODE: TestRedis } {
+  if (target === 'standalone') return { REDIS_URL: TEST_REDIS_URL, REDIS_MODE: 'standalone' };
+  const url = process.env[TEST_REDIS_CLUSTER_ENV];
+  if (!url) throw new Error('no Redis Cluster: run through jest (global setup starts one)');
+  return { REDIS_URL: url, REDIS_MODE: 'cluster' };
+}

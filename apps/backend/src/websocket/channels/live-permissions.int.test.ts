@@ -3,6 +3,7 @@ import { startBackendProcess, type BackendProcess } from '../../../../../test/ba
 import { delay, expectEventually } from '../../../../../test/eventually';
 import { subscribe } from '../../../../../test/event-collector';
 import { connectSocket, connected, startTestApp, type TestApp, type TestSocket } from '../../../../../test/test-app';
+import { TEST_REDIS_TARGETS, redisEnv } from '../../../../../test/test-env';
 
 interface Timeline {
   items: Array<{ kind: 'event'; event: EventEnvelope } | { kind: 'revoked'; stream: string; code: string }>;
@@ -15,14 +16,17 @@ function record(socket: TestSocket): Timeline {
   return timeline;
 }
 
-/** Permission changes made on node A reach sockets on node B (a separate process) through Redis. */
-describe('live permissions across two backend processes', () => {
+/**
+ * Permission changes made on node A reach sockets on node B (a separate process) through
+ * Redis: a standalone server, and a three-primary Redis Cluster the run started itself.
+ */
+describe.each(TEST_REDIS_TARGETS)('live permissions across two backend processes (Redis %s)', (redis) => {
   let a: TestApp;
   let b: BackendProcess;
 
   beforeAll(async () => {
-    a = await startTestApp({ redis: true });
-    b = await startBackendProcess({ DATABASE_URL: a.database.url, REDIS_KEY_PREFIX: a.runtime.config.redisKeyPrefix });
+    a = await startTestApp({ redis });
+    b = await startBackendProcess({ DATABASE_URL: a.database.url, REDIS_KEY_PREFIX: a.runtime.config.redisKeyPrefix, ...redisEnv(redis) });
   });
   afterAll(async () => {
     await b?.kill();

@@ -4,18 +4,27 @@ import { delay, expectEventually } from '../../../../../test/eventually';
 import { EventCollector, range, subscribe } from '../../../../../test/event-collector';
 import { ResumingClient } from '../../../../../test/resuming-client';
 import { connectSocket, connected, startTestApp, type TestApp } from '../../../../../test/test-app';
+import { TEST_REDIS_TARGETS, redisEnv } from '../../../../../test/test-env';
 import { EventPublisher } from '../../events/event-publisher.service';
 
-/** Node B is this test's in-process app; node A is a separate backend process on the same database and Redis. */
-describe('several nodes over Redis', () => {
+/**
+ * Node B is this test's in-process app; node A is a separate backend process on the same
+ * database and Redis: a standalone server, and a three-primary Redis Cluster.
+ */
+describe.each(TEST_REDIS_TARGETS)('several nodes over Redis (%s)', (redis) => {
   let b: TestApp;
   let a: BackendProcess;
   let publisher: EventPublisher;
 
   beforeAll(async () => {
-    b = await startTestApp({ redis: true });
+    b = await startTestApp({ redis });
     publisher = b.app.get(EventPublisher);
-    a = await startBackendProcess({ DATABASE_URL: b.database.url, REDIS_KEY_PREFIX: b.runtime.config.redisKeyPrefix, DRAIN_SPREAD_SEC: '1' });
+    a = await startBackendProcess({
+      DATABASE_URL: b.database.url,
+      REDIS_KEY_PREFIX: b.runtime.config.redisKeyPrefix,
+      DRAIN_SPREAD_SEC: '1',
+      ...redisEnv(redis),
+    });
   });
   afterAll(async () => {
     await a?.kill();
