@@ -2,6 +2,7 @@ import { queueStream, taskStream, type EventEnvelope } from '@taskdash/contract'
 import { EventCollector, subscribe } from '../../../../test/event-collector';
 import { expectEventually } from '../../../../test/eventually';
 import { connected, startTestApp, type TestApp } from '../../../../test/test-app';
+import { TEST_REDIS_TARGETS } from '../../../../test/test-env';
 import { ExecutionsQueue } from './executions-queue.service';
 import { QueueBridge } from './bridge/queue-bridge.service';
 import { SIMULATED_JOB } from './handlers/simulated-job.handler';
@@ -9,13 +10,13 @@ import { checkProgress, createTasks, progressValues, states, timelines } from '.
 
 const QUEUE = queueStream('executions');
 
-describe('queue events bridge (one node, real BullMQ worker)', () => {
+describe.each(TEST_REDIS_TARGETS)('queue events bridge (one node, real BullMQ worker, Redis %s)', (redis) => {
   let t: TestApp;
   let queue: ExecutionsQueue;
 
   beforeAll(async () => {
     t = await startTestApp({
-      redis: true,
+      redis,
       env: { QUEUE_WORKER_CONCURRENCY: '10', QUEUE_PROGRESS_COALESCE_MS: '100', QUEUE_OVERVIEW_INTERVAL_MS: '200' },
     });
     queue = t.app.get(ExecutionsQueue);

@@ -4,6 +4,7 @@ import { EventCollector, subscribe } from '../../../../../test/event-collector';
 import { expectEventually } from '../../../../../test/eventually';
 import { createTestDatabase } from '../../../../../test/test-database';
 import { connected, startTestApp, type TestApp, type TestSocket } from '../../../../../test/test-app';
+import { TEST_REDIS_TARGETS } from '../../../../../test/test-env';
 import type { Role } from '../../auth/principal.types';
 import type { AlertRecord } from './alert.store';
 
@@ -157,7 +158,7 @@ describe('alerts on the system stream', () => {
   });
 });
 
-describe('alerts with two backend nodes', () => {
+describe.each(TEST_REDIS_TARGETS)('alerts with two backend nodes (Redis %s)', (redis) => {
   it('raises one alert for a condition both nodes see, not one per node', async () => {
     const database = await createTestDatabase();
     const env = {
@@ -166,8 +167,8 @@ describe('alerts with two backend nodes', () => {
       ALERT_REPEAT_INTERVAL_MS: '60000',
     };
     const nodes = [
-      await startTestApp({ redis: true, database, env: { ...env, NODE_ID: 'node-1' } }),
-      await startTestApp({ redis: true, database, env: { ...env, NODE_ID: 'node-2' } }),
+      await startTestApp({ redis, database, env: { ...env, NODE_ID: 'node-1' } }),
+      await startTestApp({ redis, database, env: { ...env, NODE_ID: 'node-2' } }),
     ];
     try {
       const ops = await open(nodes[1]!, 'ops-n', 'operator');
