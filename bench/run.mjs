@@ -13,6 +13,7 @@ const BENCHES = {
   revocation: 'revocation.bench.mjs',
   sockets: 'sockets.bench.mjs',
   twonodes: 'twonodes.bench.mjs',
+  fournodes: 'fournodes.bench.mjs',
   'queue-bridge': 'queue-bridge.bench.mjs',
   'metrics-overhead': 'metrics-overhead.bench.mjs',
   'agent-output': 'agent-output.bench.mjs',

@@ -4,7 +4,8 @@
 // - `run`: publishes `task.status_changed` events at a commanded rate through the app's own
 //   EventPublisher (`app.get(EventPublisher)`), the way backend services publish, so a
 //   fan-out benchmark measures storing and fanning out rather than an HTTP request path;
-// - `memory`, `sockets`: what the server holds, for the connection benchmarks.
+// - `memory`, `sockets`: what the server holds, for the connection benchmarks;
+// - `received`: events this node got from other nodes (the four-node fan-out benchmark).
 // Started by `startLauncher` (lib/server.mjs).
 import { backend, backendRequire } from './backend.mjs';
 import { memoryNow, nextStatusChange, runAtRate } from './rate-ticker.mjs';
@@ -18,6 +19,7 @@ const { ConfigError, loadConfig } = backend();
 const { AppLogger } = backend();
 const { EventPublisher } = backend();
 const { ConnectionManagerService } = backend();
+const { EventFanout } = backend();
 
 let app;
 let runtime;
@@ -78,6 +80,10 @@ serveWorker({
   },
   async sockets() {
     return app.get(ConnectionManagerService).stats();
+  },
+  /** Events this node received from other nodes so far (either fan-out mode). */
+  async received() {
+    return { events: app.get(EventFanout).receivedFromPeers };
   },
   async close() {
     await app?.close();

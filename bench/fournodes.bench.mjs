@@ -1,0 +1,155 @@
+// Issue 21: four nodes on one machine over a three-primary Redis Cluster that this benchmark
+// starts itself (@taskdash/testkit), once with EVENT_FANOUT=broadcast (every node receives
+// every stored event) and once with EVENT_FANOUT=interest (a node receives a stream only
+// while one of its sockets follows it, over sharded pub/sub). 40 task streams, each followed
+// on exactly one node (node k: streams k, k+4, ...; 5 sockets there, each on all 10 of the
+// node's streams). Node 0 publishes round-robin over all 40 streams through its own
+// EventPublisher, so nodes 1-3 each want a quarter of the events from their peers.
+// Per node 1-3 and mode:
+// - received: events its fan-out got from other nodes (`EventFanout.receivedFromPeers`);
+// - wanted: events stored on its streams during the run (the `events` table);
+// - server CPU (user + system) per delivered event (one event to one socket).
+// Target: interest-based, every node receives under 1.1x the events its sockets want.
+import { startRedisCluster } from '@taskdash/testkit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuSeconds } from './lib/cpu.mjs';
+import { createBenchDatabase } from './lib/database.mjs';
+import { backendRequire } from './lib/backend.mjs';
+import { api, signToken, startLauncher } from './lib/server.mjs';
+import { round } from './lib/stats.mjs';
+import { startWorker } from './lib/worker.mjs';
+
+const NODES = 4;
+const STREAMS = 40;
+const SOCKETS_PER_NODE = 5;
+const RATE = Number(process.env.BENCH_FOURNODES_RATE ?? 800);
+const DURATION_MS = Number(process.env.BENCH_FOURNODES_MS ?? 5000);
+const TARGET = 1.1;
+
+const log = (line) => console.error(`  ${line}`);
+const { Client } = backendRequire('pg');
+
+/** Each stream's last seq now. */
+async function heads(db, streams) {
+  const rows = (
+    await db.query('SELECT name, last_seq FROM event_streams WHERE name = ANY($1::text[])', [streams])
+  ).rows;
+  return new Map(rows.map((row) => [row.name, Number(row.last_seq)]));
+}
+
+async function storedSince(db, streams, marks) {
+  const now = await heads(db, streams);
+  return streams.reduce((sum, stream) => sum + (now.get(stream) ?? 0) - (marks.get(stream) ?? 0), 0);
+}
+
+async function runMode(mode, database, clusterUrl, prefix) {
+  const db = new Client({ connectionString: database.url });
+  await db.connect();
+  const env = {
+    REDIS_URL: clusterUrl,
+    REDIS_MODE: 'cluster',
+    REDIS_KEY_PREFIX: `${prefix}-${mode}`,
+    EVENT_FANOUT: mode,
+  };
+  const nodes = [];
+  const swarm = startWorker('fanout/client-swarm.mjs', { name: `fournodes-${mode}-clients` });
+  try {
+    for (let k = 0; k < NODES; k++)
+      nodes.push(await startLauncher(database.url, env, { name: `fournodes-${mode}-${k}` }));
+    // Node k's tasks belong to user k, whose sockets are on node k only.
+    const owners = nodes.map((_, k) => `fournodes-${mode}-user-${k}`);
+    const streamsOf = nodes.map(() => []);
+    for (let s = 0; s < STREAMS; s++) {
+      const k = s % NODES;
+      const task = await api(nodes[0].url, 'POST', '/tasks', signToken(owners[k]), {
+        title: `four nodes ${s}`,
+      });
+      streamsOf[k].push(`task:${task.id}`);
+    }
+    const clients = nodes.flatMap((node, k) =>
+      Array.from({ length: SOCKETS_PER_NODE }, () => ({
+        url: node.url,
+        token: signToken(owners[k]),
+        streams: streamsOf[k],
+      })),
+    );
+    await swarm.call('connect', { url: nodes[0].url, mode: 'real', clients, concurrency: 10 }, 120_000);
+    await sleep(1500); // subscriptions settle; peers see each other
+    const all = streamsOf.flat();
+    const marks = await heads(db, all);
+    const before = await Promise.all(nodes.map((node) => node.call('received')));
+    const cpuBefore = nodes.map((node) => cpuSeconds(node.pid));
+    await nodes[0].call(
+      'run',
+      { rate: RATE, durationMs: DURATION_MS, streams: all, maxOutstanding: 2000 },
+      DURATION_MS + 60_000,
+    );
+    await sleep(1000); // the last messages arrive
+    const after = await Promise.all(nodes.map((node) => node.call('received')));
+    const cpuAfter = nodes.map((node) => cpuSeconds(node.pid));
+    const perNode = [];
+    for (let k = 1; k < NODES; k++) {
+      const wanted = await storedSince(db, streamsOf[k], marks);
+      const received = after[k].events - before[k].events;
+      const deliveries = wanted * SOCKETS_PER_NODE;
+      const cpuUsPerDelivery =
+        deliveries > 0 ? ((cpuAfter[k] - cpuBefore[k]) * 1e6) / deliveries : Number.NaN;
+      perNode.push({
+        node: k,
+        wanted,
+        received,
+        ratio: round(received / wanted, 3),
+        cpuUsPerDelivery: round(cpuUsPerDelivery, 1),
+      });
+    }
+    for (const n of perNode) {
+      log(
+        `${mode}: node ${n.node} received ${n.received} for ${n.wanted} wanted = ${n.ratio}x, ${n.cpuUsPerDelivery} us CPU per delivered event`,
+      );
+    }
+    return { mode, perNode, worstRatio: Math.max(...perNode.map((n) => n.ratio)) };
+  } finally {
+    await swarm.stop(10_000).catch(() => undefined);
+    await Promise.all(nodes.map((node) => node.stop()));
+    await db.end();
+  }
+}
+
+export async function run() {
+  const db = await createBenchDatabase();
+  const cluster = await startRedisCluster({ primaries: 3 });
+  const prefix = `bench-four-${Date.now().toString(36)}`;
+  try {
+    const broadcast = await runMode('broadcast', db, cluster.url, prefix);
+    const interest = await runMode('interest', db, cluster.url, prefix);
+    const cpu = (result) =>
+      round(result.perNode.reduce((s, n) => s + n.cpuUsPerDelivery, 0) / result.perNode.length, 1);
+    return {
+      name: 'fournodes',
+      config: {
+        nodes: NODES,
+        streams: STREAMS,
+        socketsPerNode: SOCKETS_PER_NODE,
+        rate: RATE,
+        durationMs: DURATION_MS,
+        redis: 'cluster, 3 primaries',
+      },
+      broadcast,
+      interest,
+      targets: [
+        {
+          name: 'fournodes: events a node receives per event its sockets want (4 nodes, Redis Cluster, interest-based)',
+          measured:
+            `interest worst ${interest.worstRatio}x (${interest.perNode.map((n) => n.ratio).join('/')}), ` +
+            `broadcast worst ${broadcast.worstRatio}x (${broadcast.perNode.map((n) => n.ratio).join('/')}); ` +
+            `server CPU per delivered event ${cpu(interest)} us interest vs ${cpu(broadcast)} us broadcast`,
+          target: `< ${TARGET}x`,
+          pass: interest.worstRatio < TARGET,
+        },
+      ],
+    };
+  } finally {
+    await cluster.stop();
+    await db.drop();
+  }
+}
