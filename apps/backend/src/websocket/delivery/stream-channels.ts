@@ -100,6 +100,21 @@ export class StreamChannels {
       return; // not ours: the channel prefix is the app's, but Redis is shared
     }
     this.received += events.length;
-    this.handler?.(events);
+    // Messages of several streams that arrive together (one read from Redis) go to the
+    // dispatcher as one delivery, so a socket following several of them gets one packet,
+    // as it would from one broadcast batch. Each stream's messages stay in order.
+    this.pending.push(...events);
+    if (!this.flushing) {
+      this.flushing = true;
+      setImmediate(() => {
+        this.flushing = false;
+        const batch = this.pending;
+        this.pending = [];
+        this.handler?.(batch);
+      });
+    }
   }
+
+  private pending: EventEnvelope[] = [];
+  private flushing = false;
 }
