@@ -5,7 +5,7 @@ import { ChaosDatabase } from './chaos-database';
 import { ChaosRedis } from './chaos-redis';
 import { ChaosWorker } from './chaos-worker';
 import { freePort, rssMb } from './chaos.util';
-import { FaultProxy } from '@taskdash/testkit';
+import { FaultProxy, startRedisCluster, type RedisCluster } from '@taskdash/testkit';
 
 const JWT_SECRET = 'chaos-harness-secret-0123456789abcdef';
 
@@ -37,15 +37,18 @@ export class ChaosEnvironment {
     readonly redisProxy: FaultProxy,
     readonly database: ChaosDatabase,
     readonly pgProxy: FaultProxy,
+    /** With `redis: 'cluster'`: the nodes' Redis (a fault proxy cannot sit in front of a cluster, whose clients follow redirects). */
+    readonly cluster?: RedisCluster,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<ChaosEnvironment> {
+  static async start(env: Record<string, string> = {}, redisMode: 'standalone' | 'cluster' = 'standalone'): Promise<ChaosEnvironment> {
     const redis = new ChaosRedis(await freePort());
     await redis.start();
     const redisProxy = await new FaultProxy({ host: '127.0.0.1', port: redis.port }).start();
     const database = await ChaosDatabase.create(randomUUID().replace(/-/g, '').slice(0, 12));
     const pgProxy = await new FaultProxy({ host: '127.0.0.1', port: 5432 }).start();
-    const environment = new ChaosEnvironment(redis, redisProxy, database, pgProxy);
+    const cluster = redisMode === 'cluster' ? await startRedisCluster({ primaries: 3 }) : undefined;
+    const environment = new ChaosEnvironment(redis, redisProxy, database, pgProxy, cluster);
     await Promise.all(['a', 'b'].map((name) => environment.addNode(name, env)));
     environment.sampler = setInterval(() => environment.sample(), 250);
     return environment;
@@ -56,7 +59,7 @@ export class ChaosEnvironment {
     db.port = String(this.pgProxy.port);
     return {
       DATABASE_URL: db.toString(),
-      REDIS_URL: `redis://${this.redisProxy.url}`,
+      ...(this.cluster ? { REDIS_URL: this.cluster.url, REDIS_MODE: 'cluster' } : { REDIS_URL: `redis://${this.redisProxy.url}` }),
       REDIS_KEY_PREFIX: 'chaos',
       JWT_SECRET,
       LOG_LEVEL: 'error',
@@ -149,6 +152,7 @@ export class ChaosEnvironment {
     await this.redisProxy.close();
     await this.pgProxy.close();
     await this.redis.close();
+    await this.cluster?.stop();
     await this.database.drop().catch(() => undefined);
   }
 

@@ -73,6 +73,12 @@ export interface Scenario {
    * reload is allowed.
    */
   expectRefusal?: RecoveryFailure;
+  /**
+   * `cluster`: the nodes use a three-primary Redis Cluster this scenario starts (REDIS_MODE=cluster,
+   * interest-based fan-out over sharded pub/sub) instead of the proxied standalone Redis,
+   * which then carries nothing. @default standalone
+   */
+  redis?: 'standalone' | 'cluster';
   fault(ctx: FaultContext): Promise<void>;
 }
 
@@ -96,7 +102,7 @@ export async function runScenario(scenario: Scenario, size: ChaosSize, seed: num
   const started = Date.now();
   const random = prng(seed);
   log(`${scenario.name}: seed ${seed}`);
-  const env = await ChaosEnvironment.start(typeof scenario.env === 'function' ? scenario.env(size) : scenario.env);
+  const env = await ChaosEnvironment.start(typeof scenario.env === 'function' ? scenario.env(size) : scenario.env, scenario.redis);
   const clients: ChaosClient[] = [];
   const notes: Record<string, number | string> = {};
   let slow: FaultProxy | undefined;

@@ -91,6 +91,9 @@ export const SCENARIOS: Scenario[] = [
   },
   { name: 'node-drain', fault: async ({ env, notes }) => drainNode(env, notes) },
   { name: 'node-kill9', fault: async ({ env, notes }) => killNode(env, notes) },
+  // The same, on a three-primary Redis Cluster: events cross nodes over sharded pub/sub.
+  { name: 'cluster-baseline', redis: 'cluster', fault: async () => sleep(1000) },
+  { name: 'cluster-node-kill9', redis: 'cluster', fault: async ({ env, notes }) => killNode(env, notes) },
   ...WORKLOAD_SCENARIOS,
   ...REFUSAL_SCENARIOS,
   {
