@@ -1,7 +1,8 @@
-// Provisions the two programs the test suite needs besides Node, PostgreSQL and Redis:
-// Chromium (the dashboard's browser tests) and Prometheus' promtool (metrics and Grafana
-// checks). When one is missing and this user may install Debian packages (root, or sudo
-// without a password), it installs them with apt-get; otherwise it says exactly what to run
+// Provisions the programs the test suite needs besides Node, PostgreSQL and Redis:
+// Chromium (the dashboard's browser tests), Prometheus' promtool (metrics and Grafana
+// checks), and redis-server and redis-cli (the Redis Cluster the tests start). When one is
+// missing and this user may install Debian packages (root, or sudo without a password), it
+// installs them with apt-get; otherwise it says exactly what to run
 // and exits 1, so that `pnpm test` never fails later for a reason it could have named first.
 // `pnpm test` and .ci/run both call it.
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,8 @@ const onPath = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'i
 
 const missing = [];
 if (!onPath('promtool')) missing.push('prometheus');
+// The test run starts a three-primary Redis Cluster of its own (test/global-setup.ts).
+if (!onPath('redis-server') || !onPath('redis-cli')) missing.push('redis-server');
 if (!existsSync(CHROMIUM)) missing.push('chromium');
 if (missing.length === 0) process.exit(0);
 
