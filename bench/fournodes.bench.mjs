@@ -115,6 +115,69 @@ async function runMode(mode, database, clusterUrl, prefix) {
   }
 }
 
+/**
+ * The same shape on Socket.IO's own sharded adapter (`fanout/sharded-adapter-server.mjs`):
+ * bare servers, no storage, so only what each node receives and its CPU compare.
+ */
+async function runShardedAdapter(clusterUrl, prefix) {
+  const workers = Array.from({ length: NODES }, (_, k) =>
+    startWorker('fanout/sharded-adapter-server.mjs', { name: `fournodes-adapter-${k}` }),
+  );
+  const swarm = startWorker('fanout/client-swarm.mjs', { name: 'fournodes-adapter-clients' });
+  try {
+    const ports = await Promise.all(
+      workers.map((w) => w.call('listen', { clusterUrl, key: `${prefix}-adapter` })),
+    );
+    const streamsOf = workers.map((_, k) =>
+      Array.from({ length: STREAMS / NODES }, (_, j) => `task:adapter-${k}-${j}`),
+    );
+    const clients = workers.flatMap((_, k) =>
+      Array.from({ length: SOCKETS_PER_NODE }, () => ({
+        url: `http://127.0.0.1:${ports[k].port}`,
+        streams: streamsOf[k],
+      })),
+    );
+    await swarm.call(
+      'connect',
+      { url: `http://127.0.0.1:${ports[0].port}`, mode: 'bare', clients, concurrency: 10 },
+      120_000,
+    );
+    await sleep(1500);
+    // Round-robin over the streams in node order: stream s belongs to node s % NODES.
+    const all = Array.from({ length: STREAMS }, (_, s) => streamsOf[s % NODES][Math.floor(s / NODES)]);
+    const before = await Promise.all(workers.map((w) => w.call('received')));
+    const cpuBefore = ports.map((p) => cpuSeconds(p.pid));
+    const result = await workers[0].call(
+      'run',
+      { rate: RATE, durationMs: DURATION_MS, streams: all },
+      DURATION_MS + 60_000,
+    );
+    await sleep(1000);
+    const after = await Promise.all(workers.map((w) => w.call('received')));
+    const cpuAfter = ports.map((p) => cpuSeconds(p.pid));
+    const perNode = [];
+    for (let k = 1; k < NODES; k++) {
+      const wanted = Math.round(result.ok / NODES);
+      const received = after[k].events - before[k].events;
+      const cpuUsPerDelivery = ((cpuAfter[k] - cpuBefore[k]) * 1e6) / (wanted * SOCKETS_PER_NODE);
+      perNode.push({
+        node: k,
+        wanted,
+        received,
+        ratio: round(received / wanted, 3),
+        cpuUsPerDelivery: round(cpuUsPerDelivery, 1),
+      });
+      log(
+        `sharded adapter: node ${k} received ${received} for ${wanted} wanted = ${round(received / wanted, 3)}x, ${round(cpuUsPerDelivery, 1)} us CPU per delivered event`,
+      );
+    }
+    return { mode: 'sharded-adapter', perNode, worstRatio: Math.max(...perNode.map((n) => n.ratio)) };
+  } finally {
+    await swarm.stop(10_000).catch(() => undefined);
+    await Promise.all(workers.map((w) => w.stop().catch(() => undefined)));
+  }
+}
+
 export async function run() {
   const db = await createBenchDatabase();
   const cluster = await startRedisCluster({ primaries: 3 });
@@ -122,6 +185,7 @@ export async function run() {
   try {
     const broadcast = await runMode('broadcast', db, cluster.url, prefix);
     const interest = await runMode('interest', db, cluster.url, prefix);
+    const adapter = await runShardedAdapter(cluster.url, prefix);
     const cpu = (result) =>
       round(result.perNode.reduce((s, n) => s + n.cpuUsPerDelivery, 0) / result.perNode.length, 1);
     return {
@@ -136,13 +200,15 @@ export async function run() {
       },
       broadcast,
       interest,
+      shardedAdapter: adapter,
       targets: [
         {
           name: 'fournodes: events a node receives per event its sockets want (4 nodes, Redis Cluster, interest-based)',
           measured:
             `interest worst ${interest.worstRatio}x (${interest.perNode.map((n) => n.ratio).join('/')}), ` +
             `broadcast worst ${broadcast.worstRatio}x (${broadcast.perNode.map((n) => n.ratio).join('/')}); ` +
-            `server CPU per delivered event ${cpu(interest)} us interest vs ${cpu(broadcast)} us broadcast`,
+            `server CPU per delivered event ${cpu(interest)} us interest vs ${cpu(broadcast)} us broadcast; ` +
+            `Socket.IO sharded adapter (bare servers, nothing stored) ${adapter.worstRatio}x, ${cpu(adapter)} us`,
           target: `< ${TARGET}x`,
           pass: interest.worstRatio < TARGET,
         },
