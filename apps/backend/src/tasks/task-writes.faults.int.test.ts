@@ -1,7 +1,7 @@
-import { FaultProxy } from '@taskdash/testkit';
+import type { FaultProxy } from '@taskdash/testkit';
 import { expectEventually } from '../../../../test/eventually';
 import { startTestApp, type TestApp } from '../../../../test/test-app';
-import { createTestDatabase, type TestDatabase } from '../../../../test/test-database';
+import { behindFaultProxy, createTestDatabase, type TestDatabase } from '../../../../test/test-database';
 import { EventStore } from '../events/event-store';
 import { databaseExecutor } from '../events/sql-executor';
 import { openPostgres } from '../database/database.factory';
@@ -22,12 +22,10 @@ describe('HTTP writes when PostgreSQL freezes or is cut', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    const target = new URL(db.url);
-    proxy = await new FaultProxy({ host: target.hostname, port: Number(target.port || 5432) }).start();
-    const viaProxy = new URL(db.url);
-    viaProxy.host = proxy.url;
+    const proxied = await behindFaultProxy(db);
+    proxy = proxied.proxy;
     t = await startTestApp({
-      database: { ...db, url: viaProxy.toString() },
+      database: proxied.database,
       env: { DATABASE_WRITE_TIMEOUT_MS: String(LIMIT_MS) },
     });
   });
