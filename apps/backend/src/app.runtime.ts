@@ -3,7 +3,7 @@ import { openEmbedded, openPostgres } from './database/database.factory';
 import type { DatabaseHandle } from './database/database.types';
 import { migrate } from './database/migrator';
 import type { AppLogger } from './logging/app-logger';
-import { connectRedis as openRedis, type RedisClient, type RedisMode } from './redis/redis-client';
+import { connectRedis, type RedisClient, type RedisMode } from './redis/redis-client';
 import type { WebsocketModuleOptions } from './websocket/websocket-options.types';
 
 /** Each group of options may be overridden in part. */
@@ -34,11 +34,11 @@ export interface AppRuntime {
   websocketOverrides?: WebsocketOverrides;
 }
 
-function connectRedis(url: string, mode: RedisMode, logger: AppLogger): RedisConnections {
+function openConnections(url: string, mode: RedisMode, logger: AppLogger): RedisConnections {
   const log = logger.child('Redis');
   let lastError = 0;
   const make = (role: string, shardedSubscriber = false): RedisClient => {
-    const redis = openRedis(url, mode, { shardedSubscriber });
+    const redis = connectRedis(url, mode, { shardedSubscriber });
     redis.on('error', (error: Error) => {
       // Reconnection errors repeat every few hundred ms while Redis is down; log at most every 5 s.
       if (Date.now() - lastError > 5000) log.warn({ role, error: error.message }, 'redis connection error');
@@ -64,7 +64,7 @@ export async function openRuntime(config: AppConfig, logger: AppLogger): Promise
   } finally {
     await session.release();
   }
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, config.redisMode, logger) : undefined;
+  const redis = config.redisUrl ? openConnections(config.redisUrl, config.redisMode, logger) : undefined;
   log.info(
     {
       database: database.mode,

@@ -29,6 +29,8 @@ export {
 export type { ExecutionEndStatus, OutputFd, OutputFormat } from './execution-events';
 export { EXECUTION_STATUSES } from './execution.types';
 export type { ExecutionStatus, ExecutionSnapshot } from './execution.types';
+export { JOB_LIST_STATES } from './queue.types';
+export type { JobDetail, JobListState, JobPage, JobSummary, QueueSummary } from './queue.types';
 export { isEvent } from './envelope';
 export type { EventEnvelope, StreamPosition } from './envelope';
 export {

@@ -1,6 +1,6 @@
-import type { ExecutionSnapshot, TaskSnapshot, TaskStatus, TaskView } from '@taskdash/contract';
+import type { ExecutionSnapshot, JobDetail, JobListState, JobPage, QueueSummary, TaskSnapshot, TaskStatus, TaskView } from '@taskdash/contract';
 import type { Role } from '../session/session';
-import type { AlertRecord, JobAction, JobDetail, JobListState, JobPage, OutputRange, QueueSummary } from './api.types';
+import type { AlertRecord, JobAction, OutputRange } from './api.types';
 
 /** An HTTP error as the API sends it: `{ code, message }` and a status. */
 export class ApiException extends Error {

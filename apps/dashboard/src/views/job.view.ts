@@ -1,6 +1,7 @@
 import { queueStream } from '@taskdash/contract';
 import { ApiException } from '../api/api.client';
-import type { JobAction, JobDetail, JobListState } from '../api/api.types';
+import type { JobDetail, JobListState } from '@taskdash/contract';
+import type { JobAction } from '../api/api.types';
 import { h, replaceChildren } from '../dom.util';
 import type { LiveSession } from '../live/live-session';
 import { describeAction, percentOf, when } from './job-format.util';

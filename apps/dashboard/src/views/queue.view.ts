@@ -1,5 +1,5 @@
 import { queueStream } from '@taskdash/contract';
-import { JOB_LIST_STATES, type JobListState, type JobPage, type JobSummary, type QueueSummary } from '../api/api.types';
+import { JOB_LIST_STATES, type JobListState, type JobPage, type JobSummary, type QueueSummary } from '@taskdash/contract';
 import { ago, h, replaceChildren } from '../dom.util';
 import type { LiveSession } from '../live/live-session';
 import { describeAction, progressText, when } from './job-format.util';

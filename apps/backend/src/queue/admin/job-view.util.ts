@@ -1,48 +1,11 @@
 import type { Job } from 'bullmq';
-import { LISTED_STATES, type ListedState } from './queue-admin.schemas';
+import type { JobDetail, JobSummary, QueueSummary } from '@taskdash/contract';
+import { LISTED_STATES } from './queue-admin.schemas';
 
 /** BullMQ's state of a job, including the ones the lists do not show (`prioritized`, ...). */
 export type JobStateName = string;
 
-export type JobCounts = Record<ListedState, number>;
-
-/** A queue as `GET /queues/:queue` returns it. */
-export interface QueueSummary {
-  name: string;
-  paused: boolean;
-  counts: JobCounts;
-}
-
-/** A job in a list: enough for a row, not its data or logs. */
-export interface JobSummary {
-  id: string;
-  name: string;
-  state: JobStateName;
-  progress: unknown;
-  attemptsMade: number;
-  /** When it was added, processed and finished (ISO-8601), when it was. */
-  createdAt: string;
-  processedAt: string | null;
-  finishedAt: string | null;
-  /** When a delayed job becomes runnable. */
-  delayedUntil: string | null;
-  failedReason: string | null;
-  taskId: string | null;
-  executionId: string | null;
-}
-
-/** A job on its own page: the summary plus what an operator inspects. */
-export interface JobDetail extends JobSummary {
-  queue: string;
-  data: unknown;
-  returnValue: unknown;
-  /** Attempts allowed (`opts.attempts`, BullMQ's default 1). */
-  attempts: number;
-  /** One stack trace per failed attempt, oldest first. */
-  stacktrace: string[];
-  /** The job's latest log lines, oldest first, and how many it has in all. */
-  logs: { lines: string[]; total: number };
-}
+export type JobCounts = QueueSummary['counts'];
 
 const iso = (ms: number | undefined): string | null => (ms ? new Date(ms).toISOString() : null);
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -4,7 +4,7 @@ import { HttpAuthGuard } from '../../auth/http-auth.guard';
 import type { Principal } from '../../auth/principal.types';
 import { requireOperator } from '../../common/require-operator.util';
 import { ZodValidationPipe } from '../../common/zod-validation.pipe';
-import type { JobDetail, QueueSummary } from './job-view.util';
+import type { JobDetail, QueueSummary } from '@taskdash/contract';
 import { JobIdSchema, ListJobsSchema, QueueNameSchema, type ListJobsQuery } from './queue-admin.schemas';
 import { QueueAdminService } from './queue-admin.service';
 

@@ -4,7 +4,7 @@ import { expectEventually } from '../../../../../test/eventually';
 import { connected, startTestApp, type TestApp } from '../../../../../test/test-app';
 import { ExecutionsQueue } from '../executions-queue.service';
 import { SIMULATED_JOB } from '../handlers/simulated-job.handler';
-import type { JobDetail, QueueSummary } from './job-view.util';
+import type { JobDetail, QueueSummary } from '@taskdash/contract';
 
 const Q = '/queues/executions';
 const HOUR = 3_600_000;

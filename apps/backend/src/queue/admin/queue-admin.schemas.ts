@@ -1,8 +1,9 @@
+import { JOB_LIST_STATES, type JobListState } from '@taskdash/contract';
 import { z } from 'zod';
 
-/** The job states an operator lists, as BullMQ names them. */
-export const LISTED_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
-export type ListedState = (typeof LISTED_STATES)[number];
+/** The job states an operator lists, as BullMQ names them (shared with the dashboard). */
+export const LISTED_STATES = JOB_LIST_STATES;
+export type ListedState = JobListState;
 
 /** Page size is bounded so that a queue of any length is listed in constant work per page. */
 export const MAX_PAGE_SIZE = 100;

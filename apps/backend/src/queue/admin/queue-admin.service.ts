@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, type EventPayloads } from '@taskdash/contract';
+import { ErrorCode, type EventPayloads, type JobDetail, type JobPage, type QueueSummary } from '@taskdash/contract';
 import type { Job, Queue } from 'bullmq';
 import type { Principal } from '../../auth/principal.types';
 import { ApiException } from '../../common/api.exception';
 import { ExecutionsQueue } from '../executions-queue.service';
 import { QueueEventsService } from '../queue-events.service';
 import { refusalOf } from './bull-error.util';
-import { countsOf, toJobDetail, toJobSummary, type JobDetail, type JobSummary, type QueueSummary } from './job-view.util';
-import { LISTED_STATES, type ListJobsQuery, type ListedState } from './queue-admin.schemas';
+import { countsOf, toJobDetail, toJobSummary } from './job-view.util';
+import { LISTED_STATES, type ListJobsQuery } from './queue-admin.schemas';
 
 /** Log lines a job page shows (the newest). */
 const LOG_LINES = 200;
@@ -46,7 +46,7 @@ export class QueueAdminService {
     return { name, paused, counts: countsOf(counts) };
   }
 
-  async jobs(name: string, query: ListJobsQuery): Promise<{ state: ListedState; offset: number; limit: number; total: number; jobs: JobSummary[] }> {
+  async jobs(name: string, query: ListJobsQuery): Promise<JobPage> {
     const queue = this.queue(name);
     const { state, offset, limit } = query;
     const [jobs, total] = await Promise.all([

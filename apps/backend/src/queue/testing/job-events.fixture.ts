@@ -4,6 +4,7 @@ import type { EventEnvelope, TaskSnapshot } from '@taskdash/contract';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { TestApp } from '../../../../../test/test-app';
+import { removeKeysWithPrefix } from '../../redis/redis-client';
 import { ExecutionWorker } from '../execution-worker.service';
 import { JobHandlerRegistry } from '../job-handler.registry';
 
@@ -80,12 +81,7 @@ export async function storedEvents(databaseUrl: string, stream: string): Promise
 export async function dropRedisPrefix(prefix: string): Promise<void> {
   const redis = new Redis(TEST_REDIS);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await removeKeysWithPrefix(redis, prefix);
   } finally {
     await redis.quit();
   }
