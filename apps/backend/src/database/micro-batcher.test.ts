@@ -32,6 +32,24 @@ describe('MicroBatcher', () => {
     await expect(Promise.all([failing.load(1), failing.load(2)])).rejects.toThrow('database down');
   });
 
+  it('with a gathering time, keys asked over several turns within it go as one batch', async () => {
+    const calls: number[][] = [];
+    const batcher = new MicroBatcher<number, number>(
+      async (keys) => {
+        calls.push(keys);
+        return new Map(keys.map((k) => [k, k]));
+      },
+      100,
+      30,
+    );
+    const first = batcher.load(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = batcher.load(2);
+    await Promise.all([first, second]);
+    expect(calls).toEqual([[1, 2]]);
+  });
+
   it('starts a new batch for keys asked after a batch came back', async () => {
     const { calls, batcher } = doubling();
     await batcher.load(1);

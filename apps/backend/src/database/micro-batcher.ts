@@ -17,6 +17,11 @@ export class MicroBatcher<K, V> {
     /** Loads many keys at once; a key missing from the result rejects its callers. */
     private readonly loadMany: (keys: K[]) => Promise<Map<K, V>>,
     private readonly maxBatch = 500,
+    /**
+     * With nothing in flight, how long the first key waits for others, in ms; 0 waits only
+     * for the end of the current turn of the event loop. For loads nobody waits on.
+     */
+    private readonly gatherMs = 0,
   ) {}
 
   load(key: K): Promise<V> {
@@ -27,7 +32,8 @@ export class MicroBatcher<K, V> {
       if (this.pending.size >= this.maxBatch) this.flush();
       else if (!this.scheduled && this.inFlight === 0) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        if (this.gatherMs > 0) setTimeout(() => this.flush(), this.gatherMs);
+        else setImmediate(() => this.flush());
       }
     });
   }

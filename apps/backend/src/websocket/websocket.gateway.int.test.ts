@@ -6,6 +6,7 @@ import { EventCollector, subscribe } from '../../../../test/event-collector';
 import { connected, startTestApp, type TestApp, type TestSocket } from '../../../../test/test-app';
 import { testClients } from '../../../../test/test-database';
 import type { Role } from '../auth/principal.types';
+import { EventStore } from '../events/event-store';
 import { EventFanout } from './delivery/event-fanout.service';
 
 describe('websocket gateway', () => {
@@ -55,6 +56,31 @@ describe('websocket gateway', () => {
     expect(got.all[0]).toMatchObject({ seq: 1, epoch });
     const answer = await subscribe(socket, [{ stream: 'user:uma' }]);
     expect(answer.ok && answer.results[0]).toMatchObject({ ok: true, position: { seq: 1, epoch } });
+  });
+
+  it("delivers an event stored while the user stream's head is being read (the read waits to batch with others)", async () => {
+    const store = t.app.get(EventStore, { strict: false });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const peek = store.peekHead.bind(store);
+    const spy = jest.spyOn(store, 'peekHead').mockImplementation(async (stream) => {
+      await gate;
+      return peek(stream);
+    });
+    try {
+      const socket = await open('latecomer');
+      const got = new EventCollector(socket);
+      await expectEventually(() => expect(spy).toHaveBeenCalledWith('user:latecomer'));
+      // Stored after the socket was admitted, before its join knows the head: the read will include it.
+      await newTask('owner-2', ['latecomer']);
+      release();
+      await expectEventually(() =>
+        expect(got.all.filter((e) => e.stream === 'user:latecomer').map((e) => [e.seq, e.type])).toEqual([[1, 'task.member_added']]),
+      );
+    } finally {
+      release();
+      spy.mockRestore();
+    }
   });
 
   it('an explicit subscribe to a stream the server joined without creating it creates it and names its real epoch', async () => {

@@ -25,6 +25,11 @@ class FakeStore {
     await this.headDelay;
     return { name: STREAM, lastSeq: last, firstSeq: 1, epoch: EPOCH };
   }
+  /** Reads after the delay, as a batched read that waited for others does. */
+  async peekHead(): Promise<StreamHead> {
+    await this.headDelay;
+    return { name: STREAM, lastSeq: this.last, firstSeq: 1, epoch: EPOCH };
+  }
   async heads(): Promise<StreamHead[]> {
     return [{ name: STREAM, lastSeq: this.last, firstSeq: 1, epoch: EPOCH }];
   }
@@ -107,6 +112,23 @@ describe('StreamDispatcher', () => {
     await acquiring;
     expect(emitted).toEqual([1]);
     expect(store.reads).toBe(0);
+  });
+
+  it('starts an unpositioned subscriber before the events stored while its head read waited', async () => {
+    const { store, dispatcher, emitted } = setup();
+    store.last = 2;
+    let release!: () => void;
+    store.headDelay = new Promise((resolve) => (release = resolve));
+    const acquiring = dispatcher.acquireUnpositioned(STREAM);
+    store.last = 4;
+    dispatcher.deliver([event(3), event(4)]);
+    release();
+    const { state, from } = await acquiring;
+    // The read saw 4; the subscriber asked before 3 was stored, so it starts after 2.
+    expect({ from, head: state.head }).toEqual({ from: 2, head: 4 });
+    expect(emitted).toEqual([]);
+    // Another subscriber of the tracked stream starts at the head.
+    expect((await dispatcher.acquireUnpositioned(STREAM)).from).toBe(4);
   });
 
   it('ignores streams nobody on this node follows, and forgets a stream once its room is empty', async () => {

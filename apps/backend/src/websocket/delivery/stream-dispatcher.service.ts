@@ -43,6 +43,13 @@ export interface StreamState {
 
 const FILL_PAGE = 1000;
 
+/** A tracked stream and where a new subscriber's delivery starts in `epoch`. */
+interface Loaded {
+  state: StreamState;
+  from: number;
+  epoch: string;
+}
+
 /**
  * The buffer of every state that holds nothing early, which is nearly all of them nearly
  * all the time (each connected user's `user:` stream is tracked): a Map of their own would
@@ -62,7 +69,7 @@ const NOTHING_HELD = new Map<number, EventEnvelope>();
 export class StreamDispatcher {
   private readonly logger = new Logger(StreamDispatcher.name);
   private readonly states = new Map<string, StreamState>();
-  private readonly loading = new Map<string, Promise<StreamState>>();
+  private readonly loading = new Map<string, Promise<Loaded>>();
   /** Events that arrive while a stream's head is being read; applied once it is known. */
   private readonly early = new Map<string, EventEnvelope[]>();
   private emitter: RoomEmitter | undefined;
@@ -122,24 +129,41 @@ export class StreamDispatcher {
 
   /**
    * Starts tracking a stream (or takes one more interest in it) and returns its state.
-   * Pair with `release`. With `positioned` false the caller tells nobody the stream's
-   * position (the server joining a socket to its own `user:` stream), so a stream that does
-   * not exist yet is tracked as empty with `NO_EPOCH` instead of being created; the first
-   * positioned `acquire` creates it and learns its epoch. The interest is taken before the
-   * first await when the stream is tracked (the viewer registry relies on it).
+   * Pair with `release`. The interest is taken before the first await when the stream is
+   * tracked (the viewer registry relies on it).
    */
-  async acquire(stream: string, positioned = true): Promise<StreamState> {
+  async acquire(stream: string): Promise<StreamState> {
+    return (await this.take(stream, true)).state;
+  }
+
+  /**
+   * `acquire` for a subscriber that is told no position (the server joining a socket to its
+   * own `user:` stream). A stream that does not exist yet is tracked as empty with
+   * `NO_EPOCH` instead of being created; the first `acquire` creates it and learns its
+   * epoch. Its head is read in a batch that waits for others (`EventStore.peekHead`), so
+   * `from` says where the subscriber's delivery starts: the head, or before it when events
+   * were stored while the read waited. The subscriber gets those from the store, so nothing
+   * stored after it asked passes it by.
+   */
+  acquireUnpositioned(stream: string): Promise<{ state: StreamState; from: number }> {
+    return this.take(stream, false);
+  }
+
+  private async take(stream: string, positioned: boolean): Promise<Loaded> {
     this.cancelLinger(stream);
-    let state = this.states.get(stream);
-    if (!state) {
+    const tracked = this.states.get(stream);
+    let loaded: Loaded;
+    if (tracked) loaded = { state: tracked, from: tracked.head, epoch: tracked.epoch };
+    else {
       let loading = this.loading.get(stream);
       if (!loading) {
         loading = this.load(stream, positioned);
         this.loading.set(stream, loading);
         void loading.finally(() => this.loading.delete(stream)).catch(() => undefined);
       }
-      state = await loading;
+      loaded = await loading;
     }
+    const { state } = loaded;
     state.interest++;
     if (positioned && state.epoch === NO_EPOCH) {
       try {
@@ -149,7 +173,10 @@ export class StreamDispatcher {
         throw error;
       }
     }
-    return state;
+    // From a head of another epoch (the history was reset meanwhile) nothing carries over;
+    // from NO_EPOCH the stream was created after the read, so all of it came later.
+    const carries = loaded.epoch === state.epoch || loaded.epoch === NO_EPOCH;
+    return { state, from: carries ? Math.min(loaded.from, state.head) : state.head, epoch: state.epoch };
   }
 
   /** Drops one interest; the state goes when nothing local needs it any more. */
@@ -229,7 +256,7 @@ export class StreamDispatcher {
     if (head.lastSeq > state.known) state.known = head.lastSeq;
   }
 
-  private async load(stream: string, positioned: boolean): Promise<StreamState> {
+  private async load(stream: string, positioned: boolean): Promise<Loaded> {
     this.early.set(stream, []);
     let head: StreamHead;
     try {
@@ -253,10 +280,14 @@ export class StreamDispatcher {
       filling: undefined,
     };
     this.states.set(stream, state);
+    // Events that arrived while the head was read were stored after the subscriber asked:
+    // one told no position starts before the first of them (a positioned one is told the head).
+    let from = head.lastSeq;
+    if (!positioned) for (const event of early) if (event.epoch === head.epoch && event.seq <= from) from = event.seq - 1;
     // Without this, an event committed just after the head was read would wait for the next
     // event or head check (up to a second) before reaching the first subscriber.
     if (early.length > 0) this.deliver(early);
-    return state;
+    return { state, from, epoch: head.epoch };
   }
 
   /**

@@ -129,9 +129,11 @@ export class SubscriptionService {
     if (!already && socket.data.subscriptions.size >= this.maxSubscriptionsPerSocket) {
       return fail(ErrorCode.TooManySubscriptions, `at most ${this.maxSubscriptionsPerSocket} subscriptions per socket`);
     }
-    const state = await this.dispatcher.acquire(stream, positioned || request.position !== undefined);
+    const told = positioned || request.position !== undefined;
+    const { state, from } = told ? { state: await this.dispatcher.acquire(stream), from: undefined } : await this.dispatcher.acquireUnpositioned(stream);
     try {
-      const decision = await this.replay.decide(state, request.position);
+      // Nobody is told where an unpositioned subscription starts: it gets what was stored since it asked.
+      const decision = from === undefined ? await this.replay.decide(state, request.position) : { recovered: false as const, from };
       // Re-subscribing restarts delivery from the requested position, so leave the room first.
       if (already) await socket.leave(streamRoom(stream));
       socket.data.subscriptions.add(stream);
