@@ -200,9 +200,9 @@ export class EventStore {
    * its own `user:` stream), which then costs a read instead of a committed insert, on a
    * handshake path that runs thousands of times a second in a reconnect storm. Batched like
    * `ensureHead`, and the first read of a batch waits `PEEK_GATHER_MS` for others: nobody
-   * waits on the answer, and one statement for a few dozen handshakes instead of one each
-   * took a fifth of a handshake's CPU (the driver's and PostgreSQL's) off the node and the
-   * database. The dispatcher delivers what is stored meanwhile (`StreamDispatcher.load`).
+   * waits on the answer, and at 1,500 handshakes/s a statement each (batches of one or two)
+   * cost PostgreSQL ~55 µs of CPU per handshake, ~12 µs with the wait, besides the driver's
+   * work on the node. The dispatcher delivers what is stored meanwhile (`StreamDispatcher.load`).
    */
   peekHead(stream: string): Promise<StreamHead> {
     return this.peekLoader.load(stream);
