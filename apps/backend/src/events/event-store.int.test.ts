@@ -120,6 +120,23 @@ describe('EventStore on PostgreSQL', () => {
     expect(created!.epoch).not.toBe(NO_EPOCH);
   });
 
+  it('reads the current heads asked for in one turn with one statement, a stream without a row as undefined', async () => {
+    const sql = clientExecutor(await connect());
+    let statements = 0;
+    const store = new EventStore({ query: (text, params) => (statements++, sql.query(text, params)) });
+    const [absent, present] = [`task:${randomUUID()}`, `task:${randomUUID()}`];
+    const [stored] = await store.append([event(present), event(present)]);
+    statements = 0;
+    const [none, some, again] = await Promise.all([store.currentHead(absent), store.currentHead(present), store.currentHead(present)]);
+    expect(statements).toBe(1);
+    expect(none).toBeUndefined();
+    expect(some).toEqual({ name: present, lastSeq: 2, firstSeq: 1, epoch: stored!.epoch });
+    expect(again).toEqual(some);
+    // Asked after a write, answered after it.
+    await store.append([event(present)]);
+    expect((await store.currentHead(present))?.lastSeq).toBe(3);
+  });
+
   it('answers a head check only for the streams that moved past what the caller knows', async () => {
     const store = new EventStore(clientExecutor(await connect()));
     const [quiet, moved, reset] = [`task:${randomUUID()}`, `task:${randomUUID()}`, `task:${randomUUID()}`];

@@ -208,10 +208,25 @@ export class EventStore {
     return this.peekLoader.load(stream);
   }
 
-  private readonly peekLoader = new MicroBatcher<string, StreamHead>(async (streams) => {
+  private readonly peekLoader = new MicroBatcher<string, StreamHead>((streams) => this.headsOrNone(streams), 500, PEEK_GATHER_MS);
+
+  /** `heads`, with an empty `NO_EPOCH` head for each stream that has no row. */
+  private async headsOrNone(streams: string[]): Promise<Map<string, StreamHead>> {
     const found = new Map((await this.heads(streams)).map((head) => [head.name, head]));
     return new Map(streams.map((name) => [name, found.get(name) ?? { name, lastSeq: 0, firstSeq: 1, epoch: NO_EPOCH }]));
-  }, 500, PEEK_GATHER_MS);
+  }
+
+  /**
+   * The head of a stream as it is now, or undefined when it has no row: `heads` for one
+   * stream, with the reads of one turn of the event loop sharing a statement. Every
+   * subscribe that names a position reads it, so a reconnect storm is thousands of them.
+   */
+  async currentHead(stream: string): Promise<StreamHead | undefined> {
+    const head = await this.currentLoader.load(stream);
+    return head.epoch === NO_EPOCH ? undefined : head;
+  }
+
+  private readonly currentLoader = new MicroBatcher<string, StreamHead>((streams) => this.headsOrNone(streams));
 
   /** `ensureHead` for many streams in one statement; reads first, inserts only what is missing. */
   private async ensureHeads(streams: string[]): Promise<Map<string, StreamHead>> {

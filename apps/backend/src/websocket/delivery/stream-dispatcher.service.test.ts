@@ -30,6 +30,9 @@ class FakeStore {
     await this.headDelay;
     return { name: STREAM, lastSeq: this.last, firstSeq: 1, epoch: EPOCH };
   }
+  async currentHead(): Promise<StreamHead> {
+    return { name: STREAM, lastSeq: this.last, firstSeq: 1, epoch: EPOCH };
+  }
   async heads(): Promise<StreamHead[]> {
     return [{ name: STREAM, lastSeq: this.last, firstSeq: 1, epoch: EPOCH }];
   }

@@ -226,7 +226,7 @@ export class StreamDispatcher {
   /** Makes `head` reach what the database holds now; returns the database head. */
   async sync(stream: string): Promise<StreamHead | undefined> {
     const state = this.states.get(stream);
-    const [head] = await this.store.heads([stream]);
+    const head = await this.store.currentHead(stream);
     if (!state || !head) return head;
     this.observeHead(state, head);
     await this.fill(state);
