@@ -1,20 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
+import { concreteExpr, loadDashboard } from '../../../../test/grafana-dashboard';
 import { collectProcessMetrics } from './process-metrics.util';
 import { WebsocketMetricsService } from './websocket-metrics.service';
 
-interface Panel {
-  title: string;
-  description?: string;
-  targets?: { expr: string }[];
-}
-
-const dashboard = JSON.parse(
-  readFileSync(join(__dirname, '../../../../ops/grafana/dashboard.json'), 'utf8'),
-) as { panels: Panel[] };
+const dashboard = loadDashboard();
 const exprs = dashboard.panels.flatMap((p) =>
   (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr })),
 );
@@ -46,11 +39,7 @@ describe('ops/grafana/dashboard.json', () => {
 
   it('has PromQL that promtool parses', () => {
     // Grafana's variables replaced by what Prometheus would see.
-    const concrete = (expr: string) =>
-      expr
-        .replace(/\$__rate_interval/g, '5m')
-        .replace(/\$__range/g, '1h')
-        .replace(/\$(job|instance)/g, '.*');
+    const concrete = (expr: string) => concreteExpr(expr, { rateInterval: '5m', range: '1h' });
     const rules = exprs.map(
       ({ expr }, i) =>
         `      - record: taskdash:panel_${i}\n        expr: '${concrete(expr).replace(/'/g, "''")}'`,
