@@ -14,6 +14,7 @@ import { CommittedEvents } from '../events/committed-events';
 import { EventStore } from '../events/event-store';
 import { EventTransactions } from '../events/event-transactions.service';
 import { SubscriptionService } from '../websocket/subscriptions/subscription.service';
+import { WebsocketObservers } from '../websocket/websocket-observers';
 import { ExecutionStore } from './execution.store';
 import type { ExecutionsModuleOptions } from './executions-options.types';
 import { EXECUTIONS_OPTIONS, ExecutionsConfigurableModule } from './executions.module-definition';
@@ -128,14 +129,15 @@ const JOB_REGISTRATION = Symbol('EXECUTION_JOB_REGISTRATION');
     },
     {
       provide: SlowViewerGuard,
-      inject: [StreamDispatcher, OutputPositions, ViewerRegistry, EXECUTIONS_OPTIONS],
+      inject: [StreamDispatcher, OutputPositions, ViewerRegistry, EXECUTIONS_OPTIONS, WebsocketObservers],
       useFactory: (
         dispatcher: StreamDispatcher,
         positions: OutputPositions,
         registry: ViewerRegistry,
         options: ExecutionsModuleOptions,
+        observers: WebsocketObservers,
       ) =>
-        new SlowViewerGuard(dispatcher, positions, registry, options.viewers),
+        new SlowViewerGuard(dispatcher, positions, registry, options.viewers, observers),
     },
     {
       provide: ViewerControlService,

@@ -29,7 +29,7 @@ export function defineMetrics(registry: Registry, sources: () => MetricSources |
     ),
     slowViewers: f.counter(
       'ws_slow_viewer_actions_total',
-      'Actions taken against sockets that do not keep up.',
+      'Actions taken against sockets that do not keep up: an execution viewer skipped until it drains, a socket disconnected.',
       ['action'],
     ),
     revocation: f.histogram(

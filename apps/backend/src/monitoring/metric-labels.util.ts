@@ -39,7 +39,8 @@ export const REPLAY_DECISIONS = [
 ] as const;
 export const REPLAY_ENDINGS = ['joined', 'permission_lost', 'history_expired', 'gone'] as const;
 export const REVOCATION_KINDS = ['streams', 'streams_all', 'user', 'disconnect'] as const;
-export const SLOW_VIEWER_ACTIONS = ['warned', 'dropped', 'disconnected'] as const;
+/** `skipped`: an execution viewer left its room until it drains; `disconnected`: a socket closed as `slow_consumer`. */
+export const SLOW_VIEWER_ACTIONS = ['skipped', 'disconnected'] as const;
 export type SlowViewerAction = (typeof SLOW_VIEWER_ACTIONS)[number];
 export const PUBLISH_REJECTIONS = ['backpressure', 'store_timeout'] as const;
 export const ALERT_SUPPRESSIONS = ['duplicate', 'group_wait', 'acknowledged'] as const;

@@ -65,6 +65,7 @@ export class MonitoringLifecycleService implements OnApplicationBootstrap, Befor
     observers.messageRefused = (code) => this.metrics.messageRefused(code);
     observers.revocationApplied = (kind, ms) => this.metrics.revocationApplied(kind, ms);
     observers.slowConsumer = () => this.metrics.slowViewerAction('disconnected');
+    observers.viewerSkipped = () => this.metrics.slowViewerAction('skipped');
     observers.socketDisconnected = (reason, code) => this.metrics.socketDisconnected(reason, code);
     const namespace = fanout.attachedNamespace;
     if (namespace) this.metrics.observeConnections(namespace);

@@ -16,4 +16,6 @@ export class WebsocketObservers {
   socketDisconnected: ((reason: string, code: string | undefined) => void) | undefined;
   /** A socket was closed for falling too far behind. */
   slowConsumer: (() => void) | undefined;
+  /** An execution viewer that fell behind left its room until it drains (its output is skipped). */
+  viewerSkipped: (() => void) | undefined;
 }

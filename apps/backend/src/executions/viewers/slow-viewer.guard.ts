@@ -4,6 +4,7 @@ import { outgoingBytes } from '../../websocket/connection/outgoing-buffer.util';
 import type { StreamDispatcher } from '../../websocket/delivery/stream-dispatcher.service';
 import { streamRoom } from '../../websocket/delivery/stream-room.util';
 import type { AppNamespace, AppSocket } from '../../websocket/socket.types';
+import type { WebsocketObservers } from '../../websocket/websocket-observers';
 import { OutputEndTracker } from './output-end.tracker';
 import type { OutputPositions } from './output-positions.store';
 import type { Viewer, ViewerRegistry } from './viewer.registry';
@@ -33,6 +34,7 @@ export class SlowViewerGuard {
     private readonly positions: OutputPositions,
     private readonly registry: ViewerRegistry,
     private readonly options: ViewerOptions,
+    private readonly observers?: WebsocketObservers,
   ) {}
 
   /**
@@ -87,6 +89,7 @@ export class SlowViewerGuard {
     if (!state || !viewer) return;
     this.tracker.follow(stream, state.head);
     viewer.from = this.tracker.endAt(stream, state.head);
+    this.observers?.viewerSkipped?.();
     this.logger.warn({ msg: 'slow viewer: skipping its output until it drains', socket: socket.id, stream, fromSeq: viewer.fromSeq, bytes: outgoingBytes(socket) });
     if (viewer.from === undefined) void this.lookUp(stream, state.head).then((end) => (viewer!.from ??= end));
   }

@@ -114,6 +114,10 @@ describe('a viewer that stops reading', () => {
       expect(late!.liveBytes).toBeLessThan(snapshot.outputBytes);
       expect(late!.outOfOrder).toBe(0);
       expect(late!).toMatchObject({ tiled: true, tiledTo: snapshot.outputBytes });
+      // Operators see it: each skip is counted (the slow-viewer panel had only disconnects).
+      const metrics = await (await fetch(`${backend.url}/metrics`)).text();
+      const skips = Number(/taskdash_ws_slow_viewer_actions_total\{action="skipped"\} (\d+)/.exec(metrics)?.[1]);
+      expect(skips).toBeGreaterThanOrEqual(1);
 
       await slow.backfill(backend.url, token, execution.id);
       const whole = await slow.report();
