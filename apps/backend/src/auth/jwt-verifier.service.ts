@@ -6,6 +6,7 @@ import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { AppConfig } from '../config/app-config';
 import type { JwtAlgorithm } from '../config/app-config.schema';
 import { AuthException } from './auth.exception';
+import { verifyHmacJwt, type HmacJwtChecks } from './hmac-jwt.util';
 import { JwksKeyStore } from './jwks/jwks-key-store.service';
 import type { VerifyKey } from './jwks/verify-key.types';
 import { toPrincipal } from './principal-claims.util';
@@ -26,7 +27,9 @@ const invalid = (message: string) => new AuthException(ErrorCode.TokenInvalid, m
  * JWKS, and takes a KeyObject only through a key-provider callback, while choosing the key
  * (and whether to go async for a fetch) has to happen here before jsonwebtoken is called.
  * jose parses the JWKS (jwks/jwk-import.util.ts); verifying stays on jsonwebtoken because
- * jose's `jwtVerify` is always asynchronous (WebCrypto), which the cached path avoids.
+ * jose's `jwtVerify` is always asynchronous (WebCrypto), which the cached path avoids. A
+ * shared secret is verified by `verifyHmacJwt`, the same checks for a fraction of the CPU
+ * (it runs on every handshake of a reconnect storm).
  */
 export class JwtVerifierService implements OnModuleInit, OnApplicationShutdown {
   /**
@@ -91,6 +94,8 @@ export class JwtVerifierService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private check(token: string, key: KeyObject, algorithms: JwtAlgorithm[]): Principal {
+    // A shared secret (only ever with HS* algorithms): verified without jsonwebtoken's per-call work.
+    if (key.type === 'secret') return toPrincipal(verifyHmacJwt(token, key, this.hmacChecks(algorithms)), this.config.claims);
     let claims: JwtPayload;
     try {
       const decoded = jwt.verify(token, key, {
@@ -110,6 +115,15 @@ export class JwtVerifierService implements OnModuleInit, OnApplicationShutdown {
       throw invalid(`token rejected: ${reason}`);
     }
     return toPrincipal(claims, this.config.claims);
+  }
+
+  private hmacChecks(algorithms: JwtAlgorithm[]): HmacJwtChecks {
+    return {
+      algorithms,
+      clockToleranceSec: this.config.clockToleranceSec,
+      ...(this.config.issuer ? { issuer: this.config.issuer } : {}),
+      ...(this.config.audience ? { audience: this.config.audience } : {}),
+    };
   }
 }
 
