@@ -12,6 +12,7 @@ const BENCHES = {
   replay: 'replay.bench.mjs',
   revocation: 'revocation.bench.mjs',
   sockets: 'sockets.bench.mjs',
+  reconnect: 'reconnect.bench.mjs',
   twonodes: 'twonodes.bench.mjs',
   fournodes: 'fournodes.bench.mjs',
   'queue-bridge': 'queue-bridge.bench.mjs',
