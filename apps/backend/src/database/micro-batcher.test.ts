@@ -50,6 +50,24 @@ describe('MicroBatcher', () => {
     expect(calls).toEqual([[1, 2]]);
   });
 
+  it('sends the gathered keys at once when hurried, and nothing when nothing waits', async () => {
+    const calls: number[][] = [];
+    const batcher = new MicroBatcher<number, number>(
+      async (keys) => {
+        calls.push(keys);
+        return new Map(keys.map((k) => [k, k]));
+      },
+      100,
+      60_000,
+    );
+    batcher.hurry();
+    const first = batcher.load(1);
+    const second = batcher.load(2);
+    batcher.hurry();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(calls).toEqual([[1, 2]]);
+  });
+
   it('starts a new batch for keys asked after a batch came back', async () => {
     const { calls, batcher } = doubling();
     await batcher.load(1);

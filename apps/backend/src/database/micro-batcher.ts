@@ -11,6 +11,7 @@
 export class MicroBatcher<K, V> {
   private pending = new Map<K, Array<{ resolve: (value: V) => void; reject: (error: unknown) => void }>>();
   private scheduled = false;
+  private gatherTimer: NodeJS.Timeout | undefined;
   private inFlight = 0;
 
   constructor(
@@ -32,14 +33,21 @@ export class MicroBatcher<K, V> {
       if (this.pending.size >= this.maxBatch) this.flush();
       else if (!this.scheduled && this.inFlight === 0) {
         this.scheduled = true;
-        if (this.gatherMs > 0) setTimeout(() => this.flush(), this.gatherMs);
+        if (this.gatherMs > 0) this.gatherTimer = setTimeout(() => this.flush(), this.gatherMs);
         else setImmediate(() => this.flush());
       }
     });
   }
 
+  /** Sends what waits for the gathering time now: someone came to wait on it after all. */
+  hurry(): void {
+    if (this.gatherTimer) this.flush();
+  }
+
   private flush(): void {
     this.scheduled = false;
+    clearTimeout(this.gatherTimer);
+    this.gatherTimer = undefined;
     if (this.pending.size === 0) return;
     const batch = this.pending;
     this.pending = new Map();

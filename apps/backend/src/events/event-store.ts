@@ -208,6 +208,11 @@ export class EventStore {
     return this.peekLoader.load(stream);
   }
 
+  /** Sends the `peekHead` reads that wait to batch with others now (see `StreamDispatcher.hurry`). */
+  hurryPeeks(): void {
+    this.peekLoader.hurry();
+  }
+
   private readonly peekLoader = new MicroBatcher<string, StreamHead>((streams) => this.headsOrNone(streams), 500, PEEK_GATHER_MS);
 
   /** `heads`, with an empty `NO_EPOCH` head for each stream that has no row. */

@@ -178,7 +178,7 @@ const JOB_REGISTRATION = Symbol('EXECUTION_JOB_REGISTRATION');
           guard,
           {
             namespace: () => fanout.attachedNamespace,
-            queue: (socket, task) => subscriptions.enqueue(socket, task),
+            queue: (socket, task) => subscriptions.request(socket, task),
             onDisconnect: (hook) => connections.onDisconnect(hook),
           },
           options.viewers,

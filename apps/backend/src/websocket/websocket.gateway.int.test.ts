@@ -83,6 +83,32 @@ describe('websocket gateway', () => {
     }
   });
 
+  it("a client's request queued behind the server's own join sends the join's batched head read at once", async () => {
+    const store = t.app.get(EventStore, { strict: false });
+    const hurried = jest.spyOn(store, 'hurryPeeks');
+    // The user stream's join is held at its head read (as if it waited to batch with others).
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const peek = store.peekHead.bind(store);
+    const held = jest.spyOn(store, 'peekHead').mockImplementation(async (stream) => {
+      await gate;
+      return peek(stream);
+    });
+    try {
+      const socket = t.connect(t.token('hasty'));
+      await connected(socket);
+      await expectEventually(() => expect(held).toHaveBeenCalledWith('user:hasty'));
+      const answering = subscribe(socket, [{ stream: 'system' }]);
+      await expectEventually(() => expect(hurried).toHaveBeenCalled());
+      release();
+      expect((await answering).ok).toBe(true);
+    } finally {
+      release();
+      held.mockRestore();
+      hurried.mockRestore();
+    }
+  });
+
   it('an explicit subscribe to a stream the server joined without creating it creates it and names its real epoch', async () => {
     const socket = await open('newcomer');
     const client = await clients.connect();

@@ -65,13 +65,13 @@ export class WebsocketGateway implements OnGatewayInit<AppNamespace>, OnGatewayC
     handlers.register('subscribe', SubscribeRequestSchema, (socket, request) =>
       new Promise((resolve, reject) => {
         this.subscriptions
-          .enqueue(socket, () => this.subscriptions.subscribe(socket, request.streams, (results) => resolve({ ok: true, results })))
+          .request(socket, () => this.subscriptions.subscribe(socket, request.streams, (results) => resolve({ ok: true, results })))
           .catch(reject);
       }),
     );
     handlers.register('unsubscribe', UnsubscribeRequestSchema, async (socket, request) => ({
       ok: true,
-      streams: await this.subscriptions.enqueue(socket, () => this.subscriptions.unsubscribe(socket, request.streams)),
+      streams: await this.subscriptions.request(socket, () => this.subscriptions.unsubscribe(socket, request.streams)),
     }));
     handlers.register('refresh_token', RefreshTokenRequestSchema, (socket, request) => this.tokens.refresh(socket, request));
   }

@@ -179,6 +179,14 @@ export class StreamDispatcher {
     return { state, from: carries ? Math.min(loaded.from, state.head) : state.head, epoch: state.epoch };
   }
 
+  /**
+   * Reads now the heads that unpositioned acquires wait to read in a batch: a client request
+   * is queued behind one (the server's own join of its socket) and should not wait for it.
+   */
+  hurry(): void {
+    this.store.hurryPeeks();
+  }
+
   /** Drops one interest; the state goes when nothing local needs it any more. */
   release(stream: string, roomIsEmpty: boolean): void {
     const state = this.states.get(stream);

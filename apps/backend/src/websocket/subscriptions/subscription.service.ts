@@ -61,6 +61,15 @@ export class SubscriptionService {
   }
 
   /**
+   * `enqueue` for a request of the client. One that waits behind the server's own join of
+   * the socket to its `user:` stream would otherwise also wait for that join's batched head read.
+   */
+  request<T>(socket: AppSocket, task: () => Promise<T>): Promise<T> {
+    if (socket.data.queue) this.dispatcher.hurry();
+    return this.enqueue(socket, task);
+  }
+
+  /**
    * Subscribes to several streams. `answer` is called once every stream is decided and
    * before any replayed event is sent, so the client learns `recovered` first. Without
    * `answer` (a subscription the server makes on its own, which nobody is told the
