@@ -10,6 +10,20 @@ describe('MicroBatcher', () => {
     return { calls, batcher };
   };
 
+  /** Records each batch; the first key of one waits `gatherMs` for others. */
+  const gathering = (gatherMs: number) => {
+    const calls: number[][] = [];
+    const batcher = new MicroBatcher<number, number>(
+      async (keys) => {
+        calls.push(keys);
+        return new Map(keys.map((k) => [k, k]));
+      },
+      100,
+      gatherMs,
+    );
+    return { calls, batcher };
+  };
+
   it('loads the keys of one turn with one call, each key once', async () => {
     const { calls, batcher } = doubling();
     const values = await Promise.all([batcher.load(1), batcher.load(2), batcher.load(1)]);
@@ -33,15 +47,7 @@ describe('MicroBatcher', () => {
   });
 
   it('with a gathering time, keys asked over several turns within it go as one batch', async () => {
-    const calls: number[][] = [];
-    const batcher = new MicroBatcher<number, number>(
-      async (keys) => {
-        calls.push(keys);
-        return new Map(keys.map((k) => [k, k]));
-      },
-      100,
-      30,
-    );
+    const { calls, batcher } = gathering(30);
     const first = batcher.load(1);
     await new Promise((resolve) => setImmediate(resolve));
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -51,15 +57,7 @@ describe('MicroBatcher', () => {
   });
 
   it('sends the gathered keys at once when hurried, and nothing when nothing waits', async () => {
-    const calls: number[][] = [];
-    const batcher = new MicroBatcher<number, number>(
-      async (keys) => {
-        calls.push(keys);
-        return new Map(keys.map((k) => [k, k]));
-      },
-      100,
-      60_000,
-    );
+    const { calls, batcher } = gathering(60_000);
     batcher.hurry();
     const first = batcher.load(1);
     const second = batcher.load(2);

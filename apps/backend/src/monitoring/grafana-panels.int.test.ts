@@ -2,6 +2,7 @@ import { waitFor } from '@taskdash/testkit';
 import { loadDashboard, concreteExpr } from '../../../../test/grafana-dashboard';
 import { startPrometheus, type PrometheusServer } from '../../../../test/prometheus-server';
 import { startTestApp, type TestApp } from '../../../../test/test-app';
+import { BACKLOG_ALERT_ENV } from '../../test/backlog-alert.env';
 import {
   failAStoreWrite,
   followATask,
@@ -94,20 +95,7 @@ describe('the Grafana dashboard, on a real Prometheus scraping a real workload',
     t = await startTestApp({
       redis: true,
       env: {
-        HEALTH_SAMPLE_INTERVAL_MS: '200',
-        QUEUE_PROGRESS_COALESCE_MS: '50',
-        // QueueBacklogHigh with a threshold a test reaches, announced at once.
-        ALERT_GROUP_WINDOW_MS: '0',
-        ALERT_RULES: JSON.stringify([
-          {
-            name: 'QueueBacklogHigh',
-            metric: 'queueWaiting',
-            op: 'above',
-            threshold: 2,
-            forMs: 0,
-            severity: 'warning',
-          },
-        ]),
+        ...BACKLOG_ALERT_ENV,
         // A socket that stops reading is closed after 64 KiB instead of 1 MiB.
         MAX_OUTGOING_BYTES: '65536',
         VIEWER_MAX_BUFFER_BYTES: '32768',

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SYSTEM_STREAM, taskStream } from '@taskdash/contract';
 import { expectEventually } from '../../../../test/eventually';
 import { startTestApp, type TestApp } from '../../../../test/test-app';
+import { BACKLOG_ALERT_ENV } from '../../test/backlog-alert.env';
 import { EventStore } from '../events/event-store';
 import { QueueBridge } from '../queue/bridge/queue-bridge.service';
 import { ExecutionsQueue } from '../queue/executions-queue.service';
@@ -55,21 +56,7 @@ describe('operator metrics, fed by a real workload', () => {
     t = await startTestApp({
       redis: true,
       env: {
-        HEALTH_SAMPLE_INTERVAL_MS: '200',
-        QUEUE_PROGRESS_COALESCE_MS: '50',
-        // The built-in backlog rule with a threshold a test can reach: a waiting delayed job
-        // does not count, so the rule watches `queueWaiting` of jobs nobody works on yet.
-        ALERT_GROUP_WINDOW_MS: '0',
-        ALERT_RULES: JSON.stringify([
-          {
-            name: 'QueueBacklogHigh',
-            metric: 'queueWaiting',
-            op: 'above',
-            threshold: 2,
-            forMs: 0,
-            severity: 'warning',
-          },
-        ]),
+        ...BACKLOG_ALERT_ENV,
       },
     });
     await expectEventually(() => expect(t.app.get(QueueBridge).isLeader).toBe(true));

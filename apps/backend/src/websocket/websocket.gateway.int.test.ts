@@ -29,6 +29,19 @@ describe('websocket gateway', () => {
     return socket;
   };
 
+  /** Holds every `peekHead` read (the real one runs after `release`), as if it waited to batch with others. */
+  const holdHeadReads = () => {
+    const store = t.app.get(EventStore, { strict: false });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const peek = store.peekHead.bind(store);
+    const spy = jest.spyOn(store, 'peekHead').mockImplementation(async (stream) => {
+      await gate;
+      return peek(stream);
+    });
+    return { spy, release };
+  };
+
   const emitRaw = (socket: TestSocket, event: string, ...args: unknown[]) =>
     (socket.emit as unknown as (event: string, ...args: unknown[]) => void)(event, ...args);
 
@@ -59,14 +72,7 @@ describe('websocket gateway', () => {
   });
 
   it("delivers an event stored while the user stream's head is being read (the read waits to batch with others)", async () => {
-    const store = t.app.get(EventStore, { strict: false });
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const peek = store.peekHead.bind(store);
-    const spy = jest.spyOn(store, 'peekHead').mockImplementation(async (stream) => {
-      await gate;
-      return peek(stream);
-    });
+    const { spy, release } = holdHeadReads();
     try {
       const socket = await open('latecomer');
       const got = new EventCollector(socket);
@@ -84,16 +90,9 @@ describe('websocket gateway', () => {
   });
 
   it("a client's request queued behind the server's own join sends the join's batched head read at once", async () => {
-    const store = t.app.get(EventStore, { strict: false });
-    const hurried = jest.spyOn(store, 'hurryPeeks');
+    const hurried = jest.spyOn(t.app.get(EventStore, { strict: false }), 'hurryPeeks');
     // The user stream's join is held at its head read (as if it waited to batch with others).
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const peek = store.peekHead.bind(store);
-    const held = jest.spyOn(store, 'peekHead').mockImplementation(async (stream) => {
-      await gate;
-      return peek(stream);
-    });
+    const { spy: held, release } = holdHeadReads();
     try {
       const socket = t.connect(t.token('hasty'));
       await connected(socket);
