@@ -3,7 +3,7 @@
 // that its JSON parsing does not share the server's event loop.
 //
 // Messages from the parent: {cmd: 'watch', url, token, stream} subscribes (and replays from
-// seq 0 if the stream already had events); {cmd: 'report'} answers with what arrived;
+// seq 0 if the stream already had events, answering once the replay has arrived); {cmd: 'report'} answers with what arrived;
 // {cmd: 'backfill', url, token, executionId} fetches what it skipped (bytes and events) over HTTP.
 // Output bytes are kept by offset, so the log can be checked whole by hash.
 import { createHash } from 'node:crypto';
@@ -22,6 +22,7 @@ let liveBytes = 0;
 let firstAt = 0;
 let lastAt = 0;
 let finished;
+let disconnected; // why the socket closed, if it did (it never reconnects)
 
 function onEvents(events) {
   const now = Date.now();
@@ -59,12 +60,18 @@ async function watch({ url, token, stream }) {
   socket = io(`${url}/events`, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token } });
   socket.on('events', onEvents);
   socket.on('output_skipped', (notice) => skipped.push(notice));
+  socket.on('disconnect', (reason) => (disconnected = reason));
   await new Promise((resolve, reject) => {
     socket.once('connect', resolve);
     socket.once('connect_error', reject);
   });
   const live = await subscribe({ streams: [{ stream }] });
-  if (live.position.seq > 0) await subscribe({ streams: [{ stream, position: { seq: 0, epoch: live.position.epoch } }] });
+  if (live.position.seq > 0) {
+    const replay = await subscribe({ streams: [{ stream, position: { seq: 0, epoch: live.position.epoch } }] });
+    // The replay runs after the answer; once it has arrived, and the stream did not move
+    // meanwhile, the server has put this socket back in the stream's room.
+    while (lastSeq < replay.position.seq) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
   return { ok: true };
 }
 
@@ -102,7 +109,7 @@ function report() {
   }
   // `through`: the last seq this viewer has, or was told it skipped.
   const through = Math.max(lastSeq, ...skipped.map((n) => n.toSeq));
-  return { lastSeq, through, tiled, tiledTo, outOfOrder, liveBytes, bytes: next, holes, sha256: hash.digest('hex'), skipped, finished, firstAt, lastAt };
+  return { lastSeq, through, tiled, tiledTo, outOfOrder, liveBytes, bytes: next, holes, sha256: hash.digest('hex'), skipped, finished, firstAt, lastAt, disconnected };
 }
 
 const handlers = { watch, backfill, report: async () => report() };

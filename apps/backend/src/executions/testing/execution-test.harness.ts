@@ -177,6 +177,8 @@ export interface ViewerReport {
   finished: (EventPayloads['execution.finished'] & { at: number }) | undefined;
   firstAt: number;
   lastAt: number;
+  /** Why its socket closed, if it did: the viewer never reconnects. */
+  disconnected?: string;
 }
 
 export interface ForkedViewer {
