@@ -3,7 +3,8 @@
 // that its JSON parsing does not share the server's event loop.
 //
 // Messages from the parent: {cmd: 'watch', url, token, stream} subscribes (and replays from
-// seq 0 if the stream already had events, answering once the replay has arrived); {cmd: 'report'} answers with what arrived;
+// seq 0 if the stream already had events, answering once the replay has arrived);
+// {cmd: 'report'} answers with what arrived;
 // {cmd: 'backfill', url, token, executionId} fetches what it skipped (bytes and events) over HTTP.
 // Output bytes are kept by offset, so the log can be checked whole by hash.
 import { createHash } from 'node:crypto';
@@ -70,7 +71,10 @@ async function watch({ url, token, stream }) {
     const replay = await subscribe({ streams: [{ stream, position: { seq: 0, epoch: live.position.epoch } }] });
     // The replay runs after the answer; once it has arrived, and the stream did not move
     // meanwhile, the server has put this socket back in the stream's room.
-    while (lastSeq < replay.position.seq) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (lastSeq < replay.position.seq) {
+      if (disconnected) throw new Error(`closed during the replay: ${disconnected}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
   return { ok: true };
 }
